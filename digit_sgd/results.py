@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['RESULTS_ENV', 'record_result', 'load_results', 'results_table']
 
-# %% ../nbs/90_results.ipynb #1bbb9648
+# %% ../nbs/90_results.ipynb #8851a72e
 import os, re, json, time, math
 from pathlib import Path
-import pandas as pd
+import pandas as pd, torch
 
-# %% ../nbs/90_results.ipynb #53d0b4bd
+# %% ../nbs/90_results.ipynb #8b97be13
 RESULTS_ENV = 'DIGIT_SGD_RESULTS_DIR'
 
 def _slug(s:str) -> str: return re.sub(r'[^A-Za-z0-9]+', '-', s).strip('-').lower()[:80]
@@ -27,14 +27,16 @@ def record_result(lesson:str, # Notebook that trained the model, e.g. '05_miniba
         raise ValueError(f"accuracy must be a fraction between 0 and 1, got {accuracy}; pass e.g. 0.95, not 95.")
     if not (math.isfinite(train_seconds) and train_seconds >= 0):
         raise ValueError(f"train_seconds must be a finite number of seconds >= 0, got {train_seconds}.")
-    rec = dict(lesson=lesson, model=model, accuracy=accuracy, train_seconds=train_seconds, recorded_at=time.time(), **extra)
+    cuda_mb = torch.cuda.max_memory_allocated()/2**20 if torch.cuda.is_available() else 0.0  # proof the GPU was used
+    rec = dict(lesson=lesson, model=model, accuracy=accuracy, train_seconds=train_seconds, cuda_peak_mb=cuda_mb,
+               recorded_at=time.time(), **extra)
     folder = os.environ.get(RESULTS_ENV)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         (Path(folder)/f'{_slug(lesson)}__{_slug(model)}.json').write_text(json.dumps(rec, indent=1, default=str))
     return rec
 
-# %% ../nbs/90_results.ipynb #a0724759
+# %% ../nbs/90_results.ipynb #d1240d83
 def load_results(folder:Path, # Folder the records were written to
                 ) -> list: # Records, sorted by lesson and then by the time they were made
     "Read the JSON records that `record_result` wrote into `folder`."

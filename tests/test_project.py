@@ -1,0 +1,50 @@
+"The project's own promises: README in step with the docs home page, CI calling the README's test command, docs wiring."
+import configparser, re, subprocess, sys
+from pathlib import Path
+import nbformat, pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT/'nbs'
+sys.path.insert(0, str(ROOT/'tools'))
+from sync_readme import render_readme  # noqa: E402
+
+LESSONS = sorted(p.name for p in NBS.glob('[0-9]*.ipynb'))
+
+
+def test_readme_is_generated_from_index():
+    assert (ROOT/'README.md').read_text() == render_readme(), 'run: python tools/sync_readme.py'
+
+
+def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT/'README.md').read_text()
+    commands = re.findall(r'^bash tools/\w+\.sh$', readme, flags=re.M)
+    assert commands == ['bash tools/course.sh', 'bash tools/test.sh']
+    ci = (ROOT/'.ci'/'run').read_text()
+    assert re.search(r'^bash tools/test\.sh', ci, flags=re.M)
+
+
+def test_settings():
+    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    d = cfg['DEFAULT']
+    assert (d['lib_name'], d['nbs_path'], d['doc_path'], d['tst_flags']) == ('digit_sgd', 'nbs', '_docs', 'slow')
+    import digit_sgd
+    assert digit_sgd.__version__ == d['version']
+
+
+def test_every_notebook_is_in_the_sidebar_and_linked_from_index():
+    sidebar = (NBS/'sidebar.yml').read_text()
+    index = (NBS/'index.ipynb').read_text()
+    for nb in LESSONS:
+        assert nb in sidebar, f'{nb} missing from nbs/sidebar.yml'
+        assert nb in index, f'{nb} missing from nbs/index.ipynb'
+    listed = re.findall(r'(\d\d_\w+\.ipynb)', sidebar)
+    assert listed[:6] == sorted(listed[:6]), 'lessons are listed in course order'
+
+
+@pytest.mark.parametrize('name', LESSONS)
+def test_notebook_has_title_description_and_colab_link(name):
+    nb = nbformat.read(NBS/name, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == 'markdown' and first.source.startswith('# ')
+    assert '\n> ' in first.source, 'a one-line description under the title'
+    assert f'colab.research.google.com/github/digit-sgd/digit_sgd/blob/main/nbs/{name}' in first.source

@@ -1,0 +1,97 @@
+#!/usr/bin/env python
+"""Execute every course notebook top to bottom, each in a fresh Jupyter kernel, slow cells included, and print the
+results the lessons recorded (each model's validation accuracy and training time) plus how long each notebook took.
+
+Usage: python tools/run_course.py [--jobs 2] [--inplace] [--only PATTERN]
+New lessons are picked up by name: every `nbs/NN_*.ipynb` (NN = digits) runs, in name order.
+"""
+import argparse, json, os, sys, tempfile, time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from digit_sgd.results import RESULTS_ENV, load_results, results_table  # noqa: E402
+
+
+def course_notebooks(nbs: Path, only: str | None = None) -> list[Path]:
+    "Lesson and module notebooks in course order: names that start with a digit, sorted."
+    nbs_ = sorted(p for p in nbs.glob('[0-9]*.ipynb'))
+    return [p for p in nbs_ if only is None or only in p.name]
+
+
+def run_notebook(path: Path, out_dir: Path, results_dir: Path, inplace: bool, timeout: int) -> dict:
+    "Run one notebook in a fresh kernel; save the executed copy; return its wall time and any error."
+    nb = nbformat.read(path, as_version=4)
+    env_before = os.environ.get(RESULTS_ENV)
+    start = time.perf_counter()
+    err = None
+    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}})
+    try:
+        client.execute(env={**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'})
+    except CellExecutionError as e:
+        err = str(e)
+    except Exception as e:  # kernel died, timeout, ...
+        err = f'{type(e).__name__}: {e}'
+    seconds = time.perf_counter() - start
+    target = path if (inplace and err is None) else out_dir/path.name
+    nbformat.write(nb, target)
+    return dict(notebook=path.name, seconds=seconds, error=err, saved=str(target))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--nbs', default=str(ROOT/'nbs'), help='folder of notebooks (default: nbs/)')
+    ap.add_argument('--out', default=str(ROOT/'results'), help='where executed copies and results go (default: results/)')
+    ap.add_argument('--jobs', type=int, default=2, help='notebooks run at the same time (default: 2)')
+    ap.add_argument('--inplace', action='store_true', help='write outputs back into nbs/ (maintainers refreshing the docs)')
+    ap.add_argument('--only', default=None, help='run only notebooks whose name contains this text')
+    ap.add_argument('--require-cuda', action='store_true', help='fail unless every recorded model used the GPU (GPU workflow)')
+    ap.add_argument('--timeout', type=int, default=900, help='seconds allowed per cell (default: 900)')
+    a = ap.parse_args(argv)
+
+    nbs = course_notebooks(Path(a.nbs), a.only)
+    if not nbs: sys.exit(f'No notebooks named NN_*.ipynb in {a.nbs}{" matching " + a.only if a.only else ""}.')
+    out = Path(a.out); (out/'executed').mkdir(parents=True, exist_ok=True)
+    results_dir = Path(tempfile.mkdtemp(prefix='results-', dir=out))
+    print(f'Running {len(nbs)} notebooks, {a.jobs} at a time, slow cells included...', flush=True)
+    t0 = time.perf_counter()
+    def _one(p):
+        r = run_notebook(p, out/'executed', results_dir, a.inplace, a.timeout)
+        print(f"  {'ok  ' if r['error'] is None else 'FAIL'} {r['notebook']:<28} {r['seconds']:6.1f} s", flush=True)
+        return r
+    with ThreadPoolExecutor(max(1, a.jobs)) as ex: runs = list(ex.map(_one, nbs))
+    total = time.perf_counter() - t0
+
+    if a.inplace and not any(r['error'] for r in runs):
+        from nbdev.clean import nbdev_clean
+        for r in runs: nbdev_clean(fname=r['saved'])
+
+    recs = load_results(results_dir)
+    (out/'results.json').write_text(json.dumps(dict(models=recs, notebooks=runs, total_seconds=total), indent=1))
+    table = results_table(recs)
+    import pandas as pd
+    with pd.option_context('display.width', 200, 'display.max_colwidth', 60):
+        print('\nModels trained (validation accuracy, training wall time):')
+        print(table.to_string(index=False, float_format=lambda x: f'{x:.4f}') if len(table) else '  (no lesson recorded a result)')
+        print('\nNotebooks (wall time, fresh kernel each):')
+        print(pd.DataFrame([(r['notebook'], r['seconds'], 'ok' if r['error'] is None else 'FAILED') for r in runs],
+                           columns=['notebook', 'seconds', 'status']).to_string(index=False, float_format=lambda x: f'{x:.1f}'))
+    print(f'\nTotal: {total:.1f} s for {len(runs)} notebooks ({a.jobs} at a time). Executed copies: {out/"executed"}; results: {out/"results.json"}')
+    failed = [r for r in runs if r['error']]
+    for r in failed: print(f"\n{r['notebook']} FAILED:\n{r['error'][-3000:]}", file=sys.stderr)
+    if a.require_cuda:
+        cpu_only = [f"{r['lesson']}: {r['model']}" for r in recs if not r.get('cuda_peak_mb')]
+        if not recs or cpu_only:
+            print('CUDA was not used by: ' + ('; '.join(cpu_only) or 'any lesson (nothing recorded)'), file=sys.stderr)
+            return 1
+        print(f'CUDA used by all {len(recs)} recorded models.')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test command: every notebook under nbdev_test (cells flagged `#| slow` skipped), then the pytest suite.
+# Pass --slow to include the slow cells too.
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+flags=""; [ "${1:-}" = "--slow" ] && flags="slow"
+n=$(ls nbs/*.ipynb | grep -v '/[_.]' | wc -l)
+echo "nbdev_test: $n notebooks${flags:+ (flags: $flags)}"
+t0=$SECONDS
+nbdev_test --n_workers 2 --timing ${flags:+--flags "$flags"}
+echo "nbdev_test: $n notebooks passed in $((SECONDS - t0)) s"
+python -m pytest -q tests
