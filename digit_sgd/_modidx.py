@@ -33,4 +33,10 @@ d = { 'settings': { 'branch': 'main',
             'digit_sgd.results': { 'digit_sgd.results._slug': ('results.html#_slug', 'digit_sgd/results.py'),
                                    'digit_sgd.results.load_results': ('results.html#load_results', 'digit_sgd/results.py'),
                                    'digit_sgd.results.record_result': ('results.html#record_result', 'digit_sgd/results.py'),
-                                   'digit_sgd.results.results_table': ('results.html#results_table', 'digit_sgd/results.py')}}}
+                                   'digit_sgd.results.results_table': ('results.html#results_table', 'digit_sgd/results.py')},
+            'digit_sgd.sgd': { 'digit_sgd.sgd.GradCheckError': ('sgd.html#gradcheckerror', 'digit_sgd/sgd.py'),
+                               'digit_sgd.sgd._as_number': ('sgd.html#_as_number', 'digit_sgd/sgd.py'),
+                               'digit_sgd.sgd.check_grad': ('sgd.html#check_grad', 'digit_sgd/sgd.py'),
+                               'digit_sgd.sgd.numerical_grad': ('sgd.html#numerical_grad', 'digit_sgd/sgd.py'),
+                               'digit_sgd.sgd.quadratic': ('sgd.html#quadratic', 'digit_sgd/sgd.py'),
+                               'digit_sgd.sgd.sgd_step': ('sgd.html#sgd_step', 'digit_sgd/sgd.py')}}}
