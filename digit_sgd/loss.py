@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['mnist_xy', 'init_params', 'linear1', 'mnist_loss_raw', 'sigmoid', 'mnist_loss', 'mse']
 
-# %% ../nbs/04_mnist_loss.ipynb #f094863e
+# %% ../nbs/04_mnist_loss.ipynb #feb164f1
 import torch
 from torch import Tensor
 
-# %% ../nbs/04_mnist_loss.ipynb #4b93cba4
+# %% ../nbs/04_mnist_loss.ipynb #f1dc4b5f
 def _check_stack(name:str, stack) -> None:
     if not isinstance(stack, Tensor): raise TypeError(f"mnist_xy: {name} must be a torch.Tensor of shape (n, 28, 28), got {type(stack).__name__}.")
     if stack.ndim != 3 or tuple(stack.shape[1:]) != (28, 28):
@@ -27,7 +27,7 @@ def mnist_xy(threes:Tensor, # Images of 3s, shape (n3, 28, 28)
                    torch.zeros(len(sevens), 1, dtype=x.dtype, device=x.device)])
     return x, y
 
-# %% ../nbs/04_mnist_loss.ipynb #e2ef3d97
+# %% ../nbs/04_mnist_loss.ipynb #0d3a3f79
 def init_params(size:int|tuple, # Shape of the tensor, e.g. (28*28, 1) for the weights or 1 for the bias
                 std:float=1.0, # Standard deviation of the random values
                 device=None, # Where to put it (e.g. `default_device()`); `None` leaves it on the CPU
@@ -35,19 +35,22 @@ def init_params(size:int|tuple, # Shape of the tensor, e.g. (28*28, 1) for the w
     "Random normal parameters (`torch.randn(size)*std`) that track gradients; seed with `torch.manual_seed` first."
     return (torch.randn(size)*std).to(device).requires_grad_()
 
-# %% ../nbs/04_mnist_loss.ipynb #e263a45f
+# %% ../nbs/04_mnist_loss.ipynb #eca1dc38
 def linear1(xb:Tensor, # A batch of unrolled images, shape (N, n_pixels)
             weights:Tensor, # One weight per pixel, shape (n_pixels, 1)
             bias:Tensor, # The bias, shape (1,)
            ) -> Tensor: # Scores, shape (N, 1)
     "A linear model: each row of `xb` times the weights, summed, plus the bias (`xb@weights + bias`)."
+    for name, t in (('xb', xb), ('weights', weights), ('bias', bias)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"linear1: {name} must be a torch.Tensor, got {type(t).__name__}; convert it with torch.as_tensor({name}).")
     if weights.ndim == 0 or xb.ndim == 0 or xb.shape[-1] != weights.shape[0]:
         raise ValueError(f"linear1: xb has shape {tuple(xb.shape)} and weights have shape {tuple(weights.shape)}; "
                          f"xb's last dimension must equal weights' first. Unroll images first, e.g. xb.view(-1, 28*28), "
                          f"and make weights (n_pixels, 1) with init_params((28*28, 1)).")
     return xb@weights + bias
 
-# %% ../nbs/04_mnist_loss.ipynb #ac3f5f50
+# %% ../nbs/04_mnist_loss.ipynb #0b4dbe52
 def _check_shapes(fn:str, predictions, targets) -> None:
     for name, t in (('predictions', predictions), ('targets', targets)):
         if not isinstance(t, Tensor): raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(t).__name__}.")
@@ -65,30 +68,32 @@ def _check_binary(fn:str, targets:Tensor) -> None:
         raise ValueError(f"{fn}: targets must be 0. or 1. (1 for a 3, 0 for a 7), but they contain {targets.unique()[:5].tolist()}. "
                          f"Build the labels with mnist_xy, or map your classes to 0/1 first.")
 
-# %% ../nbs/04_mnist_loss.ipynb #4db9b053
+# %% ../nbs/04_mnist_loss.ipynb #9619df6a
 def mnist_loss_raw(predictions:Tensor, # Predictions in [0, 1], same shape as `targets`
                    targets:Tensor, # 1. for a 3, 0. for a 7
                   ) -> Tensor: # Mean distance between predictions and targets (a scalar)
     "First version of the MNIST loss: mean of `1-p` where the target is 1 and of `p` where it is 0 (no sigmoid)."
     _check_shapes('mnist_loss_raw', predictions, targets); _check_binary('mnist_loss_raw', targets)
-    return torch.where(targets==1, 1-predictions, predictions).mean()
+    miss = torch.where(targets == 1, 1 - predictions, predictions)   # how far each prediction is from its label
+    return miss.mean()
 
-# %% ../nbs/04_mnist_loss.ipynb #52cc97cb
+# %% ../nbs/04_mnist_loss.ipynb #18d1a7db
 def sigmoid(x:Tensor, # Any real numbers
            ) -> Tensor: # Values in (0, 1), same shape
     "The logistic sigmoid `1/(1+exp(-x))`: squashes any number into (0, 1), keeping the order."
-    return 1/(1+torch.exp(-x))
+    return (1 + (-x).exp()).reciprocal()
 
-# %% ../nbs/04_mnist_loss.ipynb #cd06f220
+# %% ../nbs/04_mnist_loss.ipynb #4c40d32e
 def mnist_loss(predictions:Tensor, # Raw scores from the model (any real numbers), same shape as `targets`
                targets:Tensor, # 1. for a 3, 0. for a 7
               ) -> Tensor: # Mean distance between sigmoid(predictions) and targets, a scalar in (0, 1)
     "The MNIST loss: squash scores with the sigmoid, then average `1-p` where the target is 1 and `p` where it is 0."
     _check_shapes('mnist_loss', predictions, targets); _check_binary('mnist_loss', targets)
-    p = torch.sigmoid(predictions)
-    return torch.where(targets==1, 1-p, p).mean()
+    probs = torch.sigmoid(predictions)                       # any score -> (0, 1), numerically safe
+    miss = torch.where(targets == 1, 1 - probs, probs)       # distance of each probability from its label
+    return miss.mean()
 
-# %% ../nbs/04_mnist_loss.ipynb #7d7c5772
+# %% ../nbs/04_mnist_loss.ipynb #44158bb8
 def mse(preds:Tensor, # Predictions, same shape as `targets`
         targets:Tensor, # Values to match
        ) -> Tensor: # Mean of the squared differences (a scalar)

@@ -68,6 +68,11 @@ def test_linear1_rejects_mismatched_shapes(xb, w):
     with pytest.raises(ValueError, match="xb's last dimension must equal weights' first"): linear1(xb, w, torch.zeros(1))
 
 
+def test_linear1_rejects_non_tensors():
+    with pytest.raises(TypeError, match='xb must be a torch.Tensor, got list'): linear1([[0.]*784], torch.zeros(784, 1), torch.zeros(1))
+    with pytest.raises(TypeError, match='bias must be a torch.Tensor, got float'): linear1(torch.zeros(2, 784), torch.zeros(784, 1), 0.)
+
+
 # ---- sigmoid ----------------------------------------------------------------------------------------------------
 def test_sigmoid_range_symmetry_and_agreement():
     x = torch.linspace(-15, 15, 301, **f64)

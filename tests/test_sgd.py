@@ -80,30 +80,32 @@ def test_quadratic():
 
 
 def _coaster():
-    time = torch.arange(0, 20).float()
+    "The lesson's 20 noisy speed readings: (seconds, speed)."
+    secs = torch.arange(20.)
     torch.manual_seed(42)
-    return time, torch.randn(20)*3 + 0.75*(time - 9.5)**2 + 1
+    noise = 3*torch.randn(20)
+    return secs, noise + 0.75*(secs - 9.5)**2 + 1
 
 
 def test_sgd_step_lowers_the_loss_and_matches_a_manual_step():
-    time, speed = _coaster()
+    secs, speed = _coaster()
     torch.manual_seed(0); p0 = torch.randn(3)
     p = p0.clone().requires_grad_()
-    losses = [sgd_step(p, time, speed, 1e-5, quadratic, mse) for _ in range(10)]
+    losses = [sgd_step(p, secs, speed, 1e-5, quadratic, mse) for _ in range(10)]
     assert all(b < a for a, b in zip(losses, losses[1:]))
     q = p0.clone().requires_grad_()
-    mse(quadratic(time, q), speed).backward()
-    p1 = p0.clone().requires_grad_(); sgd_step(p1, time, speed, 1e-5, quadratic, mse)
+    mse(quadratic(secs, q), speed).backward()
+    p1 = p0.clone().requires_grad_(); sgd_step(p1, secs, speed, 1e-5, quadratic, mse)
     assert torch.allclose(p1.detach(), p0 - 1e-5*q.grad)
     assert isinstance(losses[0], float)
 
 
 def test_sgd_step_clears_stale_gradients():
-    time, speed = _coaster()
+    secs, speed = _coaster()
     a = torch.tensor([0.1, 0.2, 0.3], requires_grad=True)
     b = a.detach().clone().requires_grad_()
     b.grad = torch.full((3,), 1e6)                          # junk left from elsewhere
-    sgd_step(a, time, speed, 1e-5, quadratic, mse); sgd_step(b, time, speed, 1e-5, quadratic, mse)
+    sgd_step(a, secs, speed, 1e-5, quadratic, mse); sgd_step(b, secs, speed, 1e-5, quadratic, mse)
     assert torch.equal(a.detach(), b.detach())
 
 
@@ -115,12 +117,12 @@ def test_sgd_step_with_a_list_of_parameters():
 
 
 def test_sgd_step_errors():
-    time, speed = _coaster()
-    with pytest.raises(ValueError, match='one without requires_grad'): sgd_step(torch.ones(3), time, speed, 1e-5, quadratic, mse)
+    secs, speed = _coaster()
+    with pytest.raises(ValueError, match='one without requires_grad'): sgd_step(torch.ones(3), secs, speed, 1e-5, quadratic, mse)
     with pytest.raises(ValueError, match='not a leaf'):
-        sgd_step(torch.ones(3, requires_grad=True)*1, time, speed, 1e-5, quadratic, mse)
-    with pytest.raises(ValueError, match='list'): sgd_step([[1., 2., 3.]], time, speed, 1e-5, quadratic, mse)
+        sgd_step(torch.ones(3, requires_grad=True)*1, secs, speed, 1e-5, quadratic, mse)
+    with pytest.raises(ValueError, match='list'): sgd_step([[1., 2., 3.]], secs, speed, 1e-5, quadratic, mse)
     p = torch.ones(3, requires_grad=True)
     for lr in (0, -1e-5, float('nan')):
-        with pytest.raises(ValueError, match='positive number'): sgd_step(p, time, speed, lr, quadratic, mse)
+        with pytest.raises(ValueError, match='positive number'): sgd_step(p, secs, speed, lr, quadratic, mse)
     assert torch.equal(p.detach(), torch.ones(3))            # nothing moved
