@@ -30,7 +30,8 @@ def run_notebook(path: Path, out_dir: Path, results_dir: Path, inplace: bool, ti
     env_before = os.environ.get(RESULTS_ENV)
     start = time.perf_counter()
     err = None
-    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}},
+                            extra_arguments=['--IPKernelApp.log_level=ERROR'])
     try:
         client.execute(env={**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'})
     except CellExecutionError as e:
