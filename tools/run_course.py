@@ -24,16 +24,25 @@ def course_notebooks(nbs: Path, only: str | None = None) -> list[Path]:
     return [p for p in nbs_ if only is None or only in p.name]
 
 
-def run_notebook(path: Path, out_dir: Path, results_dir: Path, inplace: bool, timeout: int) -> dict:
+def kernel_env(results_dir: Path, jobs: int) -> dict:
+    "Environment for each kernel: where to record results, and a fair share of the cores for each parallel notebook."
+    env = {**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'}
+    # Two notebooks each running PyTorch with a thread per core oversubscribe the CPU, and OpenMP threads that
+    # wait on each other then make small tensor operations tens of times slower. Split the cores instead.
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): env.setdefault(var, threads)
+    return env
+
+
+def run_notebook(path: Path, out_dir: Path, env: dict, inplace: bool, timeout: int) -> dict:
     "Run one notebook in a fresh kernel; save the executed copy; return its wall time and any error."
     nb = nbformat.read(path, as_version=4)
-    env_before = os.environ.get(RESULTS_ENV)
     start = time.perf_counter()
     err = None
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}},
                             extra_arguments=['--IPKernelApp.log_level=ERROR'])
     try:
-        client.execute(env={**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'})
+        client.execute(env=env)
     except CellExecutionError as e:
         err = str(e)
     except Exception as e:  # kernel died, timeout, ...
@@ -59,10 +68,11 @@ def main(argv=None):
     if not nbs: sys.exit(f'No notebooks named NN_*.ipynb in {a.nbs}{" matching " + a.only if a.only else ""}.')
     out = Path(a.out); (out/'executed').mkdir(parents=True, exist_ok=True)
     results_dir = Path(tempfile.mkdtemp(prefix='results-', dir=out))
-    print(f'Running {len(nbs)} notebooks, {a.jobs} at a time, slow cells included...', flush=True)
+    env = kernel_env(results_dir, a.jobs)
+    print(f"Running {len(nbs)} notebooks, {a.jobs} at a time ({env['OMP_NUM_THREADS']} PyTorch threads each), slow cells included...", flush=True)
     t0 = time.perf_counter()
     def _one(p):
-        r = run_notebook(p, out/'executed', results_dir, a.inplace, a.timeout)
+        r = run_notebook(p, out/'executed', env, a.inplace, a.timeout)
         print(f"  {'ok  ' if r['error'] is None else 'FAIL'} {r['notebook']:<28} {r['seconds']:6.1f} s", flush=True)
         return r
     with ThreadPoolExecutor(max(1, a.jobs)) as ex: runs = list(ex.map(_one, nbs))

@@ -6,6 +6,7 @@ flags=""; [ "${1:-}" = "--slow" ] && flags="slow"
 n=$(ls nbs/*.ipynb | grep -v '/[_.]' | wc -l)
 echo "nbdev_test: $n notebooks${flags:+ (flags: $flags)}"
 t0=$SECONDS
-nbdev_test --n_workers 2 --timing ${flags:+--flags "$flags"}
+# two notebooks at a time, one PyTorch thread each: on 2 cores, more threads only make them wait on each other
+OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} nbdev_test --n_workers 2 --timing ${flags:+--flags "$flags"}
 echo "nbdev_test: $n notebooks passed in $((SECONDS - t0)) s"
 python -m pytest -q tests
