@@ -110,10 +110,10 @@ def main(argv=None):
         fig.update(notebooks=c['notebooks'], course_seconds=c['total_seconds'], models=c['models'])
 
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if not a.no_course else 0.
     cuda_mb = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else 0.
-    print(f'\nPeak memory: this process {self_mb:.0f} MiB RSS; largest notebook kernel {kids_mb:.0f} MiB RSS'
-          + (f'; CUDA {cuda_mb:.0f} MiB' if cuda_mb else ''))
+    print(f'\nPeak memory: this process {self_mb:.0f} MiB RSS'
+          + (f'; largest notebook kernel {kids_mb:.0f} MiB RSS' if kids_mb else '') + (f'; CUDA {cuda_mb:.0f} MiB' if cuda_mb else ''))
     fig.update(peak_rss_mb=self_mb, peak_kernel_rss_mb=kids_mb, peak_cuda_mb=cuda_mb)
     if a.json: Path(a.json).write_text(json.dumps(fig, indent=1, default=str))
 

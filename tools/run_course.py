@@ -24,6 +24,13 @@ def course_notebooks(nbs: Path, only: str | None = None) -> list[Path]:
     return [p for p in nbs_ if only is None or only in p.name]
 
 
+def longest_first(nbs: list, previous: Path) -> list:
+    "Start the slowest notebooks first (by the last run's times, else later lessons first), so parallel runs end together."
+    try: last = {r['notebook']: r['seconds'] for r in json.loads(previous.read_text())['notebooks']}
+    except (OSError, ValueError, KeyError): last = {}
+    return sorted(nbs, key=lambda p: (last.get(p.name, 0), p.name), reverse=True)
+
+
 def kernel_env(results_dir: Path, jobs: int) -> dict:
     "Environment for each kernel: where to record results, and a fair share of the cores for each parallel notebook."
     env = {**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'}
@@ -75,7 +82,9 @@ def main(argv=None):
         r = run_notebook(p, out/'executed', env, a.inplace, a.timeout)
         print(f"  {'ok  ' if r['error'] is None else 'FAIL'} {r['notebook']:<28} {r['seconds']:6.1f} s", flush=True)
         return r
-    with ThreadPoolExecutor(max(1, a.jobs)) as ex: runs = list(ex.map(_one, nbs))
+    with ThreadPoolExecutor(max(1, a.jobs)) as ex:
+        futures = {p: ex.submit(_one, p) for p in longest_first(nbs, out/'results.json')}
+        runs = [futures[p].result() for p in nbs]  # reported in course order
     total = time.perf_counter() - t0
 
     if a.inplace and not any(r['error'] for r in runs):
