@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['simple_net']
 
-# %% ../nbs/06_neural_net.ipynb #04213fc3
+# %% ../nbs/06_neural_net.ipynb #17eb73f8
 from torch import nn
 
-# %% ../nbs/06_neural_net.ipynb #6d6de585
+# %% ../nbs/06_neural_net.ipynb #353d8d25
 def simple_net(n_in:int=28*28, # Inputs per item (784 pixels for our digits)
                n_hidden:int=30, # Hidden features: the width of the middle layer
                n_out:int=1, # Outputs per item (one score for 3 vs 7)

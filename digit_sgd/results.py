@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['RESULTS_ENV', 'record_result', 'recording_to', 'load_results', 'results_table']
 
-# %% ../nbs/90_results.ipynb #d94edbd1
+# %% ../nbs/90_results.ipynb #6d9878c0
 import os, re, json, time, math
 from pathlib import Path
 import pandas as pd, torch
 
-# %% ../nbs/90_results.ipynb #1eac22e6
+# %% ../nbs/90_results.ipynb #50d57b49
 RESULTS_ENV = 'DIGIT_SGD_RESULTS_DIR'
 
 def _slug(s:str) -> str: return re.sub(r'[^A-Za-z0-9]+', '-', s).strip('-').lower()[:80]
@@ -27,7 +27,10 @@ def record_result(lesson:str, # Notebook that trained the model, e.g. '05_miniba
         raise ValueError(f"accuracy must be a fraction between 0 and 1, got {accuracy}; pass e.g. 0.95, not 95.")
     if not (math.isfinite(train_seconds) and train_seconds >= 0):
         raise ValueError(f"train_seconds must be a finite number of seconds >= 0, got {train_seconds}.")
-    cuda_mb = torch.cuda.max_memory_allocated()/2**20 if torch.cuda.is_available() else 0.0  # proof the GPU was used
+    cuda_mb = 0.0
+    if torch.cuda.is_available():  # GPU memory in use since the previous record: evidence this model really ran there
+        cuda_mb = torch.cuda.max_memory_allocated()/2**20
+        torch.cuda.reset_peak_memory_stats()
     rec = dict(lesson=lesson, model=model, accuracy=accuracy, train_seconds=train_seconds, cuda_peak_mb=cuda_mb,
                recorded_at=time.time(), **extra)
     folder = os.environ.get(RESULTS_ENV)
@@ -36,7 +39,7 @@ def record_result(lesson:str, # Notebook that trained the model, e.g. '05_miniba
         (Path(folder)/f'{_slug(lesson)}__{_slug(model)}.json').write_text(json.dumps(rec, indent=1, default=str))
     return rec
 
-# %% ../nbs/90_results.ipynb #8d2e222b
+# %% ../nbs/90_results.ipynb #d3816b22
 from contextlib import contextmanager
 
 @contextmanager
@@ -51,7 +54,7 @@ def recording_to(folder:str|Path|None, # Where `record_result` writes inside the
         if old is None: os.environ.pop(RESULTS_ENV, None)
         else: os.environ[RESULTS_ENV] = old
 
-# %% ../nbs/90_results.ipynb #3f47f9f0
+# %% ../nbs/90_results.ipynb #26c53dc7
 def load_results(folder:Path, # Folder the records were written to
                 ) -> list: # Records, sorted by lesson and then by the time they were made
     "Read the JSON records that `record_result` wrote into `folder`."

@@ -5,7 +5,7 @@ results the lessons recorded (each model's validation accuracy and training time
 Usage: python tools/run_course.py [--jobs 2] [--inplace] [--only PATTERN]
 New lessons are picked up by name: every `nbs/NN_*.ipynb` (NN = digits) runs, in name order.
 """
-import argparse, json, os, sys, tempfile, time
+import argparse, json, os, shutil, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -83,7 +83,8 @@ def main(argv=None):
         print(f"  {'ok  ' if r['error'] is None else 'FAIL'} {r['notebook']:<28} {r['seconds']:6.1f} s", flush=True)
         return r
     with ThreadPoolExecutor(max(1, a.jobs)) as ex:
-        futures = {p: ex.submit(_one, p) for p in longest_first(nbs, out/'results.json')}
+        order = longest_first(nbs, out/'results.json') if a.jobs > 1 else nbs  # one at a time: course order
+        futures = {p: ex.submit(_one, p) for p in order}
         runs = [futures[p].result() for p in nbs]  # reported in course order
     total = time.perf_counter() - t0
 
@@ -92,6 +93,7 @@ def main(argv=None):
         for r in runs: nbdev_clean(fname=r['saved'])
 
     recs = load_results(results_dir)
+    shutil.rmtree(results_dir, ignore_errors=True)  # the records live on in results.json
     (out/'results.json').write_text(json.dumps(dict(models=recs, notebooks=runs, total_seconds=total), indent=1))
     table = results_table(recs)
     import pandas as pd
