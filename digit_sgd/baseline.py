@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['mean_abs_distance', 'rmse_distance', 'is_3', 'binary_accuracy']
 
-# %% ../nbs/02_baseline.ipynb #19e95cbd
+# %% ../nbs/02_baseline.ipynb #0d49bc67
 from typing import Callable
 import torch
 from torch import Tensor
 
-# %% ../nbs/02_baseline.ipynb #1a5aff9a
+# %% ../nbs/02_baseline.ipynb #e05a2a7c
 def _flat_hint(t:Tensor, other:Tensor, name:str) -> str:
     h, w = other.shape[-2:]
     return f" `{name}` looks like flattened images; reshape it with `{name}.view(-1, {h}, {w})`." if t.shape[-1] == h*w else ""
@@ -36,7 +36,7 @@ def _check_images(a:Tensor, b:Tensor, a_name:str='a', b_name:str='b'):
                          f"shape so images are compared one to one. To compare a batch with one image, pass that image "
                          f"alone, e.g. `x[0]`.")
 
-# %% ../nbs/02_baseline.ipynb #48586320
+# %% ../nbs/02_baseline.ipynb #0c31687d
 def mean_abs_distance(a:Tensor, # Image(s) of shape (h, w) or (n, h, w), floats
                       b:Tensor, # Image(s) to compare with: one (h, w) image, or the same shape as `a`
                      ) -> Tensor: # Mean absolute pixel difference per image (the batch shape, or a scalar)
@@ -44,7 +44,7 @@ def mean_abs_distance(a:Tensor, # Image(s) of shape (h, w) or (n, h, w), floats
     _check_images(a, b)
     return (a - b).abs().mean((-1, -2))
 
-# %% ../nbs/02_baseline.ipynb #688cfc3d
+# %% ../nbs/02_baseline.ipynb #e989e5a6
 def rmse_distance(a:Tensor, # Image(s) of shape (h, w) or (n, h, w), floats
                   b:Tensor, # Image(s) to compare with: one (h, w) image, or the same shape as `a`
                  ) -> Tensor: # Root mean squared pixel difference per image (the batch shape, or a scalar)
@@ -52,7 +52,7 @@ def rmse_distance(a:Tensor, # Image(s) of shape (h, w) or (n, h, w), floats
     _check_images(a, b)
     return ((a - b)**2).mean((-1, -2)).sqrt()
 
-# %% ../nbs/02_baseline.ipynb #2a0117de
+# %% ../nbs/02_baseline.ipynb #07e5599a
 def is_3(x:Tensor, # Image(s) to classify, shape (h, w) or (n, h, w)
          ideal3:Tensor, # The ideal 3: the mean training 3, shape (h, w)
          ideal7:Tensor, # The ideal 7: the mean training 7, shape (h, w)
@@ -66,7 +66,7 @@ def is_3(x:Tensor, # Image(s) to classify, shape (h, w) or (n, h, w)
                              f"image, e.g. (28, 28). Did you forget to average the stack, `stack.mean(0)`?")
     return distance(x, ideal3) < distance(x, ideal7)
 
-# %% ../nbs/02_baseline.ipynb #a84cddf0
+# %% ../nbs/02_baseline.ipynb #129979e9
 def binary_accuracy(preds:Tensor, # Bool predictions, e.g. from `is_3`
                     targets:Tensor|bool, # The right answers: one bool for all, or a bool tensor shaped like `preds`
                    ) -> float: # Fraction of predictions that equal their target, between 0 and 1

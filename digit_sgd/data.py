@@ -6,7 +6,7 @@
 __all__ = ['OFFLINE_RECIPE', 'SPLITS', 'EXPECTED_COUNTS', 'CACHE_NAME', 'CACHE_VERSION', 'MnistDataError', 'mnist_sample_path',
            'image_files', 'MnistSample', 'load_mnist_sample']
 
-# %% ../nbs/00_data.ipynb #2137119a
+# %% ../nbs/00_data.ipynb #1476d776
 import os, warnings, hashlib
 from pathlib import Path
 from typing import NamedTuple
@@ -14,11 +14,11 @@ import numpy as np, torch
 from PIL import Image, UnidentifiedImageError
 from fastai.data.external import untar_data, URLs
 
-# %% ../nbs/00_data.ipynb #fb7bdd1e
+# %% ../nbs/00_data.ipynb #dfc1f2d1
 class MnistDataError(RuntimeError):
     "The MNIST_SAMPLE data could not be found, downloaded or read; the message says what to do."
 
-# %% ../nbs/00_data.ipynb #367ee8d4
+# %% ../nbs/00_data.ipynb #9d7b059f
 OFFLINE_RECIPE = """If this machine has no internet access, put the archive in place by hand:
     export FASTAI_HOME=/some/folder/you/own      # fastai looks for its data under $FASTAI_HOME/data
     mkdir -p "$FASTAI_HOME/data"
@@ -35,7 +35,7 @@ def mnist_sample_path(url:str=URLs.MNIST_SAMPLE, # Where fastai downloads the ar
             f"MNIST_SAMPLE is not under {home}/data and downloading it failed ({type(e).__name__}: {e}).\n"
             + OFFLINE_RECIPE.format(url=url)) from e
 
-# %% ../nbs/00_data.ipynb #2f70bfc9
+# %% ../nbs/00_data.ipynb #40bb0d23
 SPLITS = (('train', '3'), ('train', '7'), ('valid', '3'), ('valid', '7'))
 EXPECTED_COUNTS = {'train/3': 6131, 'train/7': 6265, 'valid/3': 1010, 'valid/7': 1028}
 
@@ -54,7 +54,7 @@ def image_files(path:Path, # The `mnist_sample` folder
                                  f"Delete {path} and run again to re-download it, or pass expected=None for a dataset of your own.")
     return files
 
-# %% ../nbs/00_data.ipynb #19044c92
+# %% ../nbs/00_data.ipynb #11bd1b91
 class MnistSample(NamedTuple):
     "The four image stacks of MNIST_SAMPLE, float32 in [0,1], shape (n, 28, 28), files in name order."
     train3: torch.Tensor
@@ -98,7 +98,7 @@ def _write_cache(cache:Path, fingerprint:str, pixels:dict):
         os.replace(tmp, cache)
     except OSError as e: warnings.warn(f"Could not write the cache {cache} ({e}); the images will be decoded again next time.")
 
-# %% ../nbs/00_data.ipynb #cfe30b8e
+# %% ../nbs/00_data.ipynb #9cfc8798
 def load_mnist_sample(path:Path|None=None, # The `mnist_sample` folder; `None` uses `mnist_sample_path()`
                       cache:bool=True, # Read and write the decoded-pixel cache beside the images
                       expected:dict|None=EXPECTED_COUNTS, # Image count per folder; `None` skips the check

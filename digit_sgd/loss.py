@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['mnist_xy', 'init_params', 'linear1', 'mnist_loss_raw', 'sigmoid', 'mnist_loss', 'mse']
 
-# %% ../nbs/04_mnist_loss.ipynb #feb164f1
+# %% ../nbs/04_mnist_loss.ipynb #a4764b4c
 import torch
 from torch import Tensor
 
-# %% ../nbs/04_mnist_loss.ipynb #f1dc4b5f
+# %% ../nbs/04_mnist_loss.ipynb #1cb52caa
 def _check_stack(name:str, stack) -> None:
     if not isinstance(stack, Tensor): raise TypeError(f"mnist_xy: {name} must be a torch.Tensor of shape (n, 28, 28), got {type(stack).__name__}.")
     if stack.ndim != 3 or tuple(stack.shape[1:]) != (28, 28):
@@ -27,7 +27,7 @@ def mnist_xy(threes:Tensor, # Images of 3s, shape (n3, 28, 28)
                    torch.zeros(len(sevens), 1, dtype=x.dtype, device=x.device)])
     return x, y
 
-# %% ../nbs/04_mnist_loss.ipynb #0d3a3f79
+# %% ../nbs/04_mnist_loss.ipynb #3985bb39
 def init_params(size:int|tuple, # Shape of the tensor, e.g. (28*28, 1) for the weights or 1 for the bias
                 std:float=1.0, # Standard deviation of the random values
                 device=None, # Where to put it (e.g. `default_device()`); `None` leaves it on the CPU
@@ -35,7 +35,7 @@ def init_params(size:int|tuple, # Shape of the tensor, e.g. (28*28, 1) for the w
     "Random normal parameters (`torch.randn(size)*std`) that track gradients; seed with `torch.manual_seed` first."
     return (torch.randn(size)*std).to(device).requires_grad_()
 
-# %% ../nbs/04_mnist_loss.ipynb #eca1dc38
+# %% ../nbs/04_mnist_loss.ipynb #ee7ca24f
 def linear1(xb:Tensor, # A batch of unrolled images, shape (N, n_pixels)
             weights:Tensor, # One weight per pixel, shape (n_pixels, 1)
             bias:Tensor, # The bias, shape (1,)
@@ -50,7 +50,7 @@ def linear1(xb:Tensor, # A batch of unrolled images, shape (N, n_pixels)
                          f"and make weights (n_pixels, 1) with init_params((28*28, 1)).")
     return xb@weights + bias
 
-# %% ../nbs/04_mnist_loss.ipynb #0b4dbe52
+# %% ../nbs/04_mnist_loss.ipynb #ed47fac3
 def _check_shapes(fn:str, predictions, targets) -> None:
     for name, t in (('predictions', predictions), ('targets', targets)):
         if not isinstance(t, Tensor): raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(t).__name__}.")
@@ -68,7 +68,7 @@ def _check_binary(fn:str, targets:Tensor) -> None:
         raise ValueError(f"{fn}: targets must be 0. or 1. (1 for a 3, 0 for a 7), but they contain {targets.unique()[:5].tolist()}. "
                          f"Build the labels with mnist_xy, or map your classes to 0/1 first.")
 
-# %% ../nbs/04_mnist_loss.ipynb #9619df6a
+# %% ../nbs/04_mnist_loss.ipynb #3da17aab
 def mnist_loss_raw(predictions:Tensor, # Predictions in [0, 1], same shape as `targets`
                    targets:Tensor, # 1. for a 3, 0. for a 7
                   ) -> Tensor: # Mean distance between predictions and targets (a scalar)
@@ -77,13 +77,13 @@ def mnist_loss_raw(predictions:Tensor, # Predictions in [0, 1], same shape as `t
     miss = torch.where(targets == 1, 1 - predictions, predictions)   # how far each prediction is from its label
     return miss.mean()
 
-# %% ../nbs/04_mnist_loss.ipynb #18d1a7db
+# %% ../nbs/04_mnist_loss.ipynb #8728e9b0
 def sigmoid(x:Tensor, # Any real numbers
            ) -> Tensor: # Values in (0, 1), same shape
     "The logistic sigmoid `1/(1+exp(-x))`: squashes any number into (0, 1), keeping the order."
     return (1 + (-x).exp()).reciprocal()
 
-# %% ../nbs/04_mnist_loss.ipynb #4c40d32e
+# %% ../nbs/04_mnist_loss.ipynb #8420701e
 def mnist_loss(predictions:Tensor, # Raw scores from the model (any real numbers), same shape as `targets`
                targets:Tensor, # 1. for a 3, 0. for a 7
               ) -> Tensor: # Mean distance between sigmoid(predictions) and targets, a scalar in (0, 1)
@@ -93,7 +93,7 @@ def mnist_loss(predictions:Tensor, # Raw scores from the model (any real numbers
     miss = torch.where(targets == 1, 1 - probs, probs)       # distance of each probability from its label
     return miss.mean()
 
-# %% ../nbs/04_mnist_loss.ipynb #44158bb8
+# %% ../nbs/04_mnist_loss.ipynb #698f10dd
 def mse(preds:Tensor, # Predictions, same shape as `targets`
         targets:Tensor, # Values to match
        ) -> Tensor: # Mean of the squared differences (a scalar)

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['simple_net']
 
-# %% ../nbs/06_neural_net.ipynb #17eb73f8
+# %% ../nbs/06_neural_net.ipynb #1e711d9c
 from torch import nn
 
-# %% ../nbs/06_neural_net.ipynb #353d8d25
+# %% ../nbs/06_neural_net.ipynb #80c31cb2
 def simple_net(n_in:int=28*28, # Inputs per item (784 pixels for our digits)
                n_hidden:int=30, # Hidden features: the width of the middle layer
                n_out:int=1, # Outputs per item (one score for 3 vs 7)

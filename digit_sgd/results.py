@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['RESULTS_ENV', 'record_result', 'recording_to', 'load_results', 'results_table']
 
-# %% ../nbs/90_results.ipynb #6d9878c0
+# %% ../nbs/90_results.ipynb #85f5e2f5
 import os, re, json, time, math
 from pathlib import Path
 import pandas as pd, torch
 
-# %% ../nbs/90_results.ipynb #50d57b49
+# %% ../nbs/90_results.ipynb #46d6f9a6
 RESULTS_ENV = 'DIGIT_SGD_RESULTS_DIR'
 
 def _slug(s:str) -> str: return re.sub(r'[^A-Za-z0-9]+', '-', s).strip('-').lower()[:80]
@@ -39,7 +39,7 @@ def record_result(lesson:str, # Notebook that trained the model, e.g. '05_miniba
         (Path(folder)/f'{_slug(lesson)}__{_slug(model)}.json').write_text(json.dumps(rec, indent=1, default=str))
     return rec
 
-# %% ../nbs/90_results.ipynb #d3816b22
+# %% ../nbs/90_results.ipynb #9fab993b
 from contextlib import contextmanager
 
 @contextmanager
@@ -54,7 +54,7 @@ def recording_to(folder:str|Path|None, # Where `record_result` writes inside the
         if old is None: os.environ.pop(RESULTS_ENV, None)
         else: os.environ[RESULTS_ENV] = old
 
-# %% ../nbs/90_results.ipynb #26c53dc7
+# %% ../nbs/90_results.ipynb #cf7f405b
 def load_results(folder:Path, # Folder the records were written to
                 ) -> list: # Records, sorted by lesson and then by the time they were made
     "Read the JSON records that `record_result` wrote into `folder`."

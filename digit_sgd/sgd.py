@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['numerical_grad', 'GradCheckError', 'check_grad', 'quadratic', 'sgd_step']
 
-# %% ../nbs/03_sgd.ipynb #4f6e65a7
+# %% ../nbs/03_sgd.ipynb #bf3348b5
 from typing import Callable
 import torch
 from torch import Tensor
 
-# %% ../nbs/03_sgd.ipynb #950ff455
+# %% ../nbs/03_sgd.ipynb #c7aae43f
 def _as_number(fn:str, out) -> float:
     if isinstance(out, Tensor):
         if out.numel() != 1:
@@ -41,7 +41,7 @@ def numerical_grad(f:Callable, # Function of one tensor that returns a single nu
             gflat[i] = (up - down) / (2*eps)
     return grad
 
-# %% ../nbs/03_sgd.ipynb #82fab8aa
+# %% ../nbs/03_sgd.ipynb #b06fbe1f
 class GradCheckError(AssertionError):
     "Autograd and finite differences disagree about a gradient."
 
@@ -75,7 +75,7 @@ def check_grad(f:Callable, # Function of one tensor that returns a single number
                              f"{num.view(-1)[i].item():.6g} (atol={atol}, rtol={rtol}).{hint}")
     return auto
 
-# %% ../nbs/03_sgd.ipynb #fa069eaa
+# %% ../nbs/03_sgd.ipynb #0bf55741
 def quadratic(t:Tensor, # Inputs (e.g. times), any shape
               params:Tensor, # The three coefficients (a, b, c)
              ) -> Tensor: # `a*t**2 + b*t + c`, same shape as `t`
@@ -86,7 +86,7 @@ def quadratic(t:Tensor, # Inputs (e.g. times), any shape
     a, b, c = params.reshape(3)
     return a*(t**2) + b*t + c
 
-# %% ../nbs/03_sgd.ipynb #3746c77c
+# %% ../nbs/03_sgd.ipynb #3a1b623e
 def sgd_step(params:Tensor|list, # Parameters: a leaf tensor with `requires_grad=True`, or a list of them; updated in place
              x:Tensor, # Inputs for the model
              y:Tensor, # Targets for the loss

@@ -6,7 +6,7 @@
 __all__ = ['calc_grad', 'train_epoch', 'batch_accuracy', 'validate_epoch', 'BasicOptim', 'train_model', 'MiniLearner',
            'TensorLoader', 'dataloader_orders', 'median_time', 'bare_epoch']
 
-# %% ../nbs/05_minibatch.ipynb #4b511cc3
+# %% ../nbs/05_minibatch.ipynb #dccf4162
 import copy, math, statistics, time
 from typing import Callable, Iterable
 import torch
@@ -16,7 +16,7 @@ from fastai.torch_core import default_device
 from fastai.data.load import DataLoader
 from fastprogress.fastprogress import master_bar, progress_bar
 
-# %% ../nbs/05_minibatch.ipynb #3bbc0d41
+# %% ../nbs/05_minibatch.ipynb #28f13d9d
 def calc_grad(xb:Tensor, # A batch of inputs
               yb:Tensor, # Their targets
               model:Callable, # Turns `xb` into predictions, e.g. an `nn.Module`
@@ -27,7 +27,7 @@ def calc_grad(xb:Tensor, # A batch of inputs
     loss.backward()
     return loss
 
-# %% ../nbs/05_minibatch.ipynb #e9e52717
+# %% ../nbs/05_minibatch.ipynb #266100b3
 def _check_lr(lr) -> float:
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a positive, finite number such as 0.1, got {lr!r}.")
@@ -76,7 +76,7 @@ def train_epoch(model:Callable, # Turns a batch of inputs into predictions
     if count == 0: raise ValueError("train_epoch: the DataLoader gave no batches; check that its dataset is not empty.")
     return total / count
 
-# %% ../nbs/05_minibatch.ipynb #5e0c5119
+# %% ../nbs/05_minibatch.ipynb #967660f1
 def batch_accuracy(preds:Tensor, # Raw scores from the model, shape (N, 1)
                    yb:Tensor, # Targets, 1. for a 3 and 0. for a 7, same shape as `preds`
                   ) -> Tensor: # Fraction of the batch classified correctly (a scalar)
@@ -89,7 +89,7 @@ def batch_accuracy(preds:Tensor, # Raw scores from the model, shape (N, 1)
                          f"target. Reshape one of them, e.g. preds.view({tuple(yb.shape)}).")
     return ((torch.sigmoid(preds) > 0.5) == (yb == 1)).float().mean()
 
-# %% ../nbs/05_minibatch.ipynb #9ca1e7d2
+# %% ../nbs/05_minibatch.ipynb #5cad8074
 def validate_epoch(model:Callable, # Turns a batch of inputs into predictions
                    dl:Iterable, # Gives `(xb, yb)` validation batches
                    metric:Callable=batch_accuracy, # `metric(predictions, yb)` gives a scalar, averaged over the batch
@@ -106,7 +106,7 @@ def validate_epoch(model:Callable, # Turns a batch of inputs into predictions
     if count == 0: raise ValueError("validate_epoch: the DataLoader gave no batches; check that its dataset is not empty.")
     return total / count
 
-# %% ../nbs/05_minibatch.ipynb #926782f6
+# %% ../nbs/05_minibatch.ipynb #510e718f
 class BasicOptim:
     "The simplest optimizer: holds the parameters and a learning rate; `step` moves each by `-lr * grad`."
     def __init__(self,
@@ -135,7 +135,7 @@ class BasicOptim:
 
     def __repr__(self): return f"BasicOptim({len(self.params)} parameter tensors, lr={self.lr:g})"
 
-# %% ../nbs/05_minibatch.ipynb #63300e25
+# %% ../nbs/05_minibatch.ipynb #6e96c01e
 def train_model(model:Callable, # Turns a batch of inputs into predictions
                 train_dl:Iterable, # Gives shuffled `(xb, yb)` training batches
                 valid_dl:Iterable, # Gives `(xb, yb)` validation batches
@@ -160,7 +160,7 @@ def train_model(model:Callable, # Turns a batch of inputs into predictions
     if show: print()
     return history
 
-# %% ../nbs/05_minibatch.ipynb #3879c868
+# %% ../nbs/05_minibatch.ipynb #64cbb9ee
 def _set_lr(opt, lr:float):
     if hasattr(opt, 'set_hyper'): opt.set_hyper('lr', lr)       # fastai optimizers
     elif hasattr(opt, 'param_groups'):                           # PyTorch optimizers
@@ -244,7 +244,7 @@ class MiniLearner:
         "One row per epoch trained so far: training loss, validation loss, metric and seconds."
         return pd.DataFrame(self.records).set_index('epoch') if self.records else pd.DataFrame()
 
-# %% ../nbs/05_minibatch.ipynb #7da1f1ac
+# %% ../nbs/05_minibatch.ipynb #f5df3ec4
 class TensorLoader:
     "Batches cut by index from whole tensors on the device: a fast stand-in for a `DataLoader` over `(x, y)` pairs."
     def __init__(self,
@@ -315,7 +315,7 @@ def dataloader_orders(dl:DataLoader, # A fastai DataLoader (left untouched)
     probe.rng = copy.deepcopy(dl.rng)
     return [torch.cat([b.view(-1) for b in probe]) for _ in range(epochs)]
 
-# %% ../nbs/05_minibatch.ipynb #bb8ffa0b
+# %% ../nbs/05_minibatch.ipynb #f066243c
 def median_time(fn:Callable, # Called with no arguments
                 repeats:int=5, # Timed runs
                 warmup:int=1, # Untimed runs first (caches, lazy initialisation)
