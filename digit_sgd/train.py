@@ -6,7 +6,7 @@
 __all__ = ['calc_grad', 'train_epoch', 'batch_accuracy', 'validate_epoch', 'BasicOptim', 'train_model', 'MiniLearner',
            'TensorLoader', 'dataloader_orders', 'median_time', 'bare_epoch']
 
-# %% ../nbs/05_minibatch.ipynb #dccf4162
+# %% ../nbs/05_minibatch.ipynb #afac8620
 import copy, math, statistics, time
 from typing import Callable, Iterable
 import torch
@@ -15,8 +15,9 @@ import pandas as pd
 from fastai.torch_core import default_device
 from fastai.data.load import DataLoader
 from fastprogress.fastprogress import master_bar, progress_bar
+from .loss import _check_shapes  # the same shape check the losses use
 
-# %% ../nbs/05_minibatch.ipynb #28f13d9d
+# %% ../nbs/05_minibatch.ipynb #22393890
 def calc_grad(xb:Tensor, # A batch of inputs
               yb:Tensor, # Their targets
               model:Callable, # Turns `xb` into predictions, e.g. an `nn.Module`
@@ -27,7 +28,7 @@ def calc_grad(xb:Tensor, # A batch of inputs
     loss.backward()
     return loss
 
-# %% ../nbs/05_minibatch.ipynb #266100b3
+# %% ../nbs/05_minibatch.ipynb #343b95d5
 def _check_lr(lr) -> float:
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a positive, finite number such as 0.1, got {lr!r}.")
@@ -76,20 +77,15 @@ def train_epoch(model:Callable, # Turns a batch of inputs into predictions
     if count == 0: raise ValueError("train_epoch: the DataLoader gave no batches; check that its dataset is not empty.")
     return total / count
 
-# %% ../nbs/05_minibatch.ipynb #967660f1
+# %% ../nbs/05_minibatch.ipynb #62825e4a
 def batch_accuracy(preds:Tensor, # Raw scores from the model, shape (N, 1)
                    yb:Tensor, # Targets, 1. for a 3 and 0. for a 7, same shape as `preds`
                   ) -> Tensor: # Fraction of the batch classified correctly (a scalar)
     "Share of the batch predicted right: a 3 when `sigmoid(preds) > 0.5`, a 7 otherwise."
-    if not isinstance(preds, Tensor) or not isinstance(yb, Tensor):
-        raise TypeError(f"batch_accuracy needs two tensors, got {type(preds).__name__} and {type(yb).__name__}.")
-    if preds.shape != yb.shape:
-        raise ValueError(f"batch_accuracy: predictions have shape {tuple(preds.shape)} but targets have shape "
-                         f"{tuple(yb.shape)}; they must match, or broadcasting would compare every prediction with every "
-                         f"target. Reshape one of them, e.g. preds.view({tuple(yb.shape)}).")
+    _check_shapes('batch_accuracy', preds, yb)
     return ((torch.sigmoid(preds) > 0.5) == (yb == 1)).float().mean()
 
-# %% ../nbs/05_minibatch.ipynb #5cad8074
+# %% ../nbs/05_minibatch.ipynb #fac36828
 def validate_epoch(model:Callable, # Turns a batch of inputs into predictions
                    dl:Iterable, # Gives `(xb, yb)` validation batches
                    metric:Callable=batch_accuracy, # `metric(predictions, yb)` gives a scalar, averaged over the batch
@@ -106,7 +102,7 @@ def validate_epoch(model:Callable, # Turns a batch of inputs into predictions
     if count == 0: raise ValueError("validate_epoch: the DataLoader gave no batches; check that its dataset is not empty.")
     return total / count
 
-# %% ../nbs/05_minibatch.ipynb #510e718f
+# %% ../nbs/05_minibatch.ipynb #698dbfb9
 class BasicOptim:
     "The simplest optimizer: holds the parameters and a learning rate; `step` moves each by `-lr * grad`."
     def __init__(self,
@@ -135,7 +131,7 @@ class BasicOptim:
 
     def __repr__(self): return f"BasicOptim({len(self.params)} parameter tensors, lr={self.lr:g})"
 
-# %% ../nbs/05_minibatch.ipynb #6e96c01e
+# %% ../nbs/05_minibatch.ipynb #31f7345e
 def train_model(model:Callable, # Turns a batch of inputs into predictions
                 train_dl:Iterable, # Gives shuffled `(xb, yb)` training batches
                 valid_dl:Iterable, # Gives `(xb, yb)` validation batches
@@ -160,7 +156,7 @@ def train_model(model:Callable, # Turns a batch of inputs into predictions
     if show: print()
     return history
 
-# %% ../nbs/05_minibatch.ipynb #64cbb9ee
+# %% ../nbs/05_minibatch.ipynb #eb1c4ab0
 def _set_lr(opt, lr:float):
     if hasattr(opt, 'set_hyper'): opt.set_hyper('lr', lr)       # fastai optimizers
     elif hasattr(opt, 'param_groups'):                           # PyTorch optimizers
@@ -244,7 +240,7 @@ class MiniLearner:
         "One row per epoch trained so far: training loss, validation loss, metric and seconds."
         return pd.DataFrame(self.records).set_index('epoch') if self.records else pd.DataFrame()
 
-# %% ../nbs/05_minibatch.ipynb #f5df3ec4
+# %% ../nbs/05_minibatch.ipynb #92203237
 class TensorLoader:
     "Batches cut by index from whole tensors on the device: a fast stand-in for a `DataLoader` over `(x, y)` pairs."
     def __init__(self,
@@ -315,7 +311,7 @@ def dataloader_orders(dl:DataLoader, # A fastai DataLoader (left untouched)
     probe.rng = copy.deepcopy(dl.rng)
     return [torch.cat([b.view(-1) for b in probe]) for _ in range(epochs)]
 
-# %% ../nbs/05_minibatch.ipynb #f066243c
+# %% ../nbs/05_minibatch.ipynb #9acddd96
 def median_time(fn:Callable, # Called with no arguments
                 repeats:int=5, # Timed runs
                 warmup:int=1, # Untimed runs first (caches, lazy initialisation)

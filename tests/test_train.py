@@ -91,7 +91,7 @@ def test_batch_accuracy_thresholds_at_zero_score():
 def test_batch_accuracy_refuses_mismatched_shapes_and_non_tensors():
     with pytest.raises(ValueError, match=r'predictions have shape \(5,\) but targets have shape \(5, 1\)'):
         batch_accuracy(torch.zeros(5), torch.zeros(5, 1))
-    with pytest.raises(TypeError, match='needs two tensors'): batch_accuracy([0.], torch.zeros(1))
+    with pytest.raises(TypeError, match='predictions must be a torch.Tensor'): batch_accuracy([0.], torch.zeros(1))
 
 
 def test_validate_epoch_weights_batches_by_their_size():
