@@ -1,5 +1,23 @@
 __version__ = "0.1.0"
 
-import warnings
+import importlib, warnings
 # fastai 2.8 calls torch.jit.script at import time, which torch 2.14 flags as deprecated; the notice means nothing to a learner.
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
+
+# One module per exporting notebook (see the README). Every public name of every module is also importable from the
+# package itself, `from digit_sgd import mnist_loss`; a module is imported only when one of its names is first used.
+def _modules() -> list:
+    from ._modidx import d
+    return list(d['syms'])
+
+def __getattr__(name:str):
+    mods = _modules()
+    if f'digit_sgd.{name}' in mods: return importlib.import_module(f'digit_sgd.{name}')
+    if not name.startswith('_'):
+        from ._modidx import d
+        for mod in mods:   # functions and classes are listed in nbdev's index; constants are found through __all__
+            if f'{mod}.{name}' in d['syms'][mod]: return getattr(importlib.import_module(mod), name)
+        for mod in mods:
+            m = importlib.import_module(mod)
+            if name in getattr(m, '__all__', ()): return getattr(m, name)
+    raise AttributeError(f"module 'digit_sgd' has no attribute {name!r}; the README's package section lists every module.")

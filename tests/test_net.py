@@ -1,10 +1,10 @@
-"Unit tests for digit_sgd.net: the simple_net factory, and what its ReLU buys over a linear model."
+"Unit tests for digit_sgd.neural_net: the simple_net factory, and what its ReLU buys over a linear model."
 import pytest, torch
 from torch import nn
 
 from digit_sgd.loss import mnist_loss
-from digit_sgd.net import simple_net
-from digit_sgd.train import MiniLearner, TensorLoader
+from digit_sgd.neural_net import simple_net
+from digit_sgd.minibatch import MiniLearner, TensorLoader
 
 
 def test_simple_net_default_shape_and_parameters():

@@ -1,10 +1,10 @@
-"Unit tests for digit_sgd.train: gradients, the epoch loop, metrics, BasicOptim, train_model, MiniLearner and the fast path."
+"Unit tests for digit_sgd.minibatch: gradients, the epoch loop, metrics, BasicOptim, train_model, MiniLearner and the fast path."
 import copy, math
 import pytest, torch
 from torch import nn
 
 from digit_sgd.loss import mnist_loss, mse, linear1
-from digit_sgd.train import (calc_grad, train_epoch, batch_accuracy, validate_epoch, BasicOptim, train_model, MiniLearner,
+from digit_sgd.minibatch import (calc_grad, train_epoch, batch_accuracy, validate_epoch, BasicOptim, train_model, MiniLearner,
                              TensorLoader, dataloader_orders, median_time, bare_epoch)
 from fastai.data.load import DataLoader
 from fastai.torch_core import default_device, set_seed
