@@ -21,7 +21,8 @@ from torch import nn
 from digit_sgd.data import load_mnist_sample
 from digit_sgd.loss import mnist_xy, mnist_loss
 from digit_sgd.neural_net import simple_net
-from digit_sgd.minibatch import TensorLoader, train_epoch, validate_epoch, batch_accuracy, median_time, bare_epoch
+from digit_sgd.minibatch import train_epoch, validate_epoch, batch_accuracy
+from digit_sgd.speed import TensorLoader, median_time, bare_epoch
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner

@@ -5,82 +5,61 @@
 # %% auto #0
 __all__ = ['mean_abs_distance', 'rmse_distance', 'is_3', 'binary_accuracy']
 
-# %% ../nbs/02_baseline.ipynb #0d49bc67
+# %% ../nbs/02_baseline.ipynb #f378539d
 from typing import Callable
 import torch
 from torch import Tensor
+from .checks import check_bool_tensor, check_not_empty, check_same_shape, check_image_pair
 
-# %% ../nbs/02_baseline.ipynb #e05a2a7c
-def _flat_hint(t:Tensor, other:Tensor, name:str) -> str:
-    h, w = other.shape[-2:]
-    return f" `{name}` looks like flattened images; reshape it with `{name}.view(-1, {h}, {w})`." if t.shape[-1] == h*w else ""
-
-def _check_images(a:Tensor, b:Tensor, a_name:str='a', b_name:str='b'):
-    "Raise a clear error unless `a` and `b` are float image tensors that can be compared image by image."
-    for name, t in ((a_name, a), (b_name, b)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"`{name}` must be a torch.Tensor, got {type(t).__name__}; convert it with `torch.as_tensor({name})`.")
-        if not t.is_floating_point():
-            raise TypeError(f"`{name}` has dtype {t.dtype}, but distances need floats (subtracting 8-bit pixels wraps "
-                            f"around below 0). Convert 0-255 pixels with `{name}.float()/255`.")
-        if t.ndim < 2:
-            raise ValueError(f"`{name}` has shape {tuple(t.shape)}, but images need a row and a column axis: expected "
-                             f"(height, width) or (n, height, width), e.g. (28, 28). If it is one flattened image, "
-                             f"reshape it with `{name}.view(28, 28)`.")
-    if a.shape[-2:] != b.shape[-2:]:
-        raise ValueError(f"Image sizes differ: `{a_name}` has shape {tuple(a.shape)} and `{b_name}` has shape {tuple(b.shape)}, "
-                         f"but their last two axes (height, width) must match." + _flat_hint(a, b, a_name) + _flat_hint(b, a, b_name))
-    if a.ndim > 2 and b.ndim > 2 and a.shape[:-2] != b.shape[:-2]:
-        raise ValueError(f"Batch shapes differ: `{a_name}` has shape {tuple(a.shape)} and `{b_name}` has shape {tuple(b.shape)}. "
-                         f"Expected one of them to be a single (height, width) image, or both to have the same batch "
-                         f"shape so images are compared one to one. To compare a batch with one image, pass that image "
-                         f"alone, e.g. `x[0]`.")
-
-# %% ../nbs/02_baseline.ipynb #0c31687d
+# %% ../nbs/02_baseline.ipynb #0777713c
 def mean_abs_distance(a:Tensor, # Image(s) of shape (h, w) or (n, h, w), floats
                       b:Tensor, # Image(s) to compare with: one (h, w) image, or the same shape as `a`
                      ) -> Tensor: # Mean absolute pixel difference per image (the batch shape, or a scalar)
     "Mean absolute difference (L1 distance) between images, averaged over their last two axes."
-    _check_images(a, b)
+    check_image_pair(a, b, 'mean_abs_distance')
     return (a - b).abs().mean((-1, -2))
 
-# %% ../nbs/02_baseline.ipynb #e989e5a6
+# %% ../nbs/02_baseline.ipynb #b236d52e
 def rmse_distance(a:Tensor, # Image(s) of shape (h, w) or (n, h, w), floats
                   b:Tensor, # Image(s) to compare with: one (h, w) image, or the same shape as `a`
                  ) -> Tensor: # Root mean squared pixel difference per image (the batch shape, or a scalar)
     "Root mean squared error (RMSE, an L2 distance) between images, over their last two axes."
-    _check_images(a, b)
+    check_image_pair(a, b, 'rmse_distance')
     return ((a - b)**2).mean((-1, -2)).sqrt()
 
-# %% ../nbs/02_baseline.ipynb #07e5599a
+# %% ../nbs/02_baseline.ipynb #61f6f59d
+def _check_ideal(x:Tensor, ideal:Tensor, name:str):
+    "Raise a clear error unless `x` can be compared with `ideal` and `ideal` is one (height, width) image."
+    check_image_pair(x, ideal, 'is_3', 'x', name)
+    if ideal.ndim != 2:
+        raise ValueError(f"is_3: `{name}` has shape {tuple(ideal.shape)}, but an ideal digit is a single "
+                         f"(height, width) image, e.g. (28, 28). Did you forget to average the stack, `stack.mean(0)`?")
+
+# %% ../nbs/02_baseline.ipynb #6ce64ebb
 def is_3(x:Tensor, # Image(s) to classify, shape (h, w) or (n, h, w)
          ideal3:Tensor, # The ideal 3: the mean training 3, shape (h, w)
          ideal7:Tensor, # The ideal 7: the mean training 7, shape (h, w)
          distance:Callable=mean_abs_distance, # Function (images, image) -> distance per image
         ) -> Tensor: # Bool per image: True where `x` is closer to `ideal3` than to `ideal7`
     "Nearest-ideal classifier: is each image closer to the ideal 3 than to the ideal 7?"
-    for name, ideal in (('ideal3', ideal3), ('ideal7', ideal7)):
-        _check_images(x, ideal, 'x', name)
-        if ideal.ndim != 2:
-            raise ValueError(f"`{name}` has shape {tuple(ideal.shape)}, but an ideal digit is a single (height, width) "
-                             f"image, e.g. (28, 28). Did you forget to average the stack, `stack.mean(0)`?")
+    _check_ideal(x, ideal3, 'ideal3'); _check_ideal(x, ideal7, 'ideal7')
     return distance(x, ideal3) < distance(x, ideal7)
 
-# %% ../nbs/02_baseline.ipynb #129979e9
+# %% ../nbs/02_baseline.ipynb #8bb7d5c8
+def _check_accuracy_args(preds, targets) -> Tensor:
+    "`targets` as a bool tensor, or a clear error unless `preds` and `targets` are bools that can be compared."
+    fn = 'binary_accuracy'
+    check_bool_tensor(preds, 'preds', fn, hint='Turn scores into True/False first, e.g. `preds > 0.5`.')
+    check_not_empty(preds, 'preds', fn)
+    if isinstance(targets, bool): targets = torch.tensor(targets)
+    check_bool_tensor(targets, 'targets', fn, hint='Pass True, False or a bool tensor; for 0/1 labels, `targets == 1`.')
+    if targets.ndim: check_same_shape(preds, targets, fn)
+    return targets
+
+# %% ../nbs/02_baseline.ipynb #7347a8d0
 def binary_accuracy(preds:Tensor, # Bool predictions, e.g. from `is_3`
                     targets:Tensor|bool, # The right answers: one bool for all, or a bool tensor shaped like `preds`
                    ) -> float: # Fraction of predictions that equal their target, between 0 and 1
     "Fraction of True/False predictions that match their targets."
-    if not isinstance(preds, Tensor) or preds.dtype != torch.bool:
-        got = f"dtype {preds.dtype}" if isinstance(preds, Tensor) else type(preds).__name__
-        raise TypeError(f"`preds` must be a bool tensor, got {got}. Turn scores into True/False first, e.g. `preds > 0.5`.")
-    if preds.numel() == 0:
-        raise ValueError(f"`preds` is empty (shape {tuple(preds.shape)}): there is nothing to measure the accuracy of.")
-    if isinstance(targets, bool): targets = torch.tensor(targets)
-    if not isinstance(targets, Tensor) or targets.dtype != torch.bool:
-        got = f"dtype {targets.dtype}" if isinstance(targets, Tensor) else type(targets).__name__
-        raise TypeError(f"`targets` must be True, False or a bool tensor, got {got}. For 0/1 labels use `targets == 1`.")
-    if targets.ndim and targets.shape != preds.shape:
-        raise ValueError(f"`preds` has shape {tuple(preds.shape)} but `targets` has shape {tuple(targets.shape)}. "
-                         f"Expected one target per prediction (the same shape), or a single True/False for all.")
+    targets = _check_accuracy_args(preds, targets)
     return (preds == targets.to(preds.device)).float().mean().item()

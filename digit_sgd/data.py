@@ -6,7 +6,7 @@
 __all__ = ['OFFLINE_RECIPE', 'SPLITS', 'EXPECTED_COUNTS', 'CACHE_NAME', 'CACHE_VERSION', 'MnistDataError', 'mnist_sample_path',
            'image_files', 'MnistSample', 'load_mnist_sample']
 
-# %% ../nbs/00_data.ipynb #1476d776
+# %% ../nbs/00_data.ipynb #c3ccad8e
 import os, warnings, hashlib
 from pathlib import Path
 from typing import NamedTuple
@@ -35,7 +35,7 @@ def mnist_sample_path(url:str=URLs.MNIST_SAMPLE, # Where fastai downloads the ar
             f"MNIST_SAMPLE is not under {home}/data and downloading it failed ({type(e).__name__}: {e}).\n"
             + OFFLINE_RECIPE.format(url=url)) from e
 
-# %% ../nbs/00_data.ipynb #40bb0d23
+# %% ../nbs/00_data.ipynb #a88029dc
 SPLITS = (('train', '3'), ('train', '7'), ('valid', '3'), ('valid', '7'))
 EXPECTED_COUNTS = {'train/3': 6131, 'train/7': 6265, 'valid/3': 1010, 'valid/7': 1028}
 
@@ -47,14 +47,16 @@ def image_files(path:Path, # The `mnist_sample` folder
     for split, digit in SPLITS:
         folder, key = path/split/digit, f'{split}/{digit}'
         if not folder.is_dir():
-            raise MnistDataError(f"{folder} is missing: the dataset is incomplete. Delete {path} and run again to re-download it.")
+            raise MnistDataError(f"{folder} is missing: the dataset is incomplete. "
+                                 f"Delete {path} and run again to re-download it.")
         files[key] = sorted(folder.glob('*.png'), key=lambda p: p.name)
         if expected is not None and len(files[key]) != expected[key]:
             raise MnistDataError(f"{folder} holds {len(files[key])} PNG files but MNIST_SAMPLE has {expected[key]}. "
-                                 f"Delete {path} and run again to re-download it, or pass expected=None for a dataset of your own.")
+                                 f"Delete {path} and run again to re-download it, "
+                                 f"or pass expected=None for a dataset of your own.")
     return files
 
-# %% ../nbs/00_data.ipynb #11bd1b91
+# %% ../nbs/00_data.ipynb #925ed360
 class MnistSample(NamedTuple):
     "The four image stacks of MNIST_SAMPLE, float32 in [0,1], shape (n, 28, 28), files in name order."
     train3: torch.Tensor
@@ -62,43 +64,60 @@ class MnistSample(NamedTuple):
     valid3: torch.Tensor
     valid7: torch.Tensor
 
-CACHE_NAME, CACHE_VERSION = 'digit_sgd_cache.pt', 1
+# %% ../nbs/00_data.ipynb #b78cbb98
+CACHE_NAME, CACHE_VERSION = 'digit_sgd_cache.pt', 2  # version 2: the fingerprint holds ctime and inode too
 
 def _fingerprint(files:dict) -> str:
+    "A hash of every file's folder/name, size, mtime, ctime and inode number."
     h = hashlib.sha256()
     for key, fs in files.items():
         for f in fs:
             st = f.stat()
-            h.update(f'{key}/{f.name}:{st.st_size}:{st.st_mtime_ns}\n'.encode())
+            h.update(f'{key}/{f.name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}\n'.encode())
     return h.hexdigest()
 
+# %% ../nbs/00_data.ipynb #5a617be8
 def _decode(f:Path) -> np.ndarray:
+    "The pixels of one PNG as a (28, 28) uint8 array, or a `MnistDataError` naming the file."
     try:
         with Image.open(f) as im: a = np.array(im.convert('L'))
     except (OSError, UnidentifiedImageError) as e:
-        raise MnistDataError(f"Cannot read {f} as an image ({e}). Delete that file's folder, or the whole dataset, and download it again.") from e
+        raise MnistDataError(f"Cannot read {f} as an image ({e}). "
+                             f"Delete that file's folder, or the whole dataset, and download it again.") from e
     if a.shape != (28, 28): raise MnistDataError(f"{f} is {a.shape[1]}×{a.shape[0]} pixels; MNIST digits are 28×28.")
     return a
 
-def _read_cache(cache:Path, fingerprint:str):
+# %% ../nbs/00_data.ipynb #35b25c85
+def _read_cache(cache:Path, fingerprint:str) -> dict|None:
+    "The cached pixels if `cache` is readable and matches `fingerprint` and `CACHE_VERSION`; else `None`."
     if not cache.exists(): return None
-    try: c = torch.load(cache, weights_only=True)
+    try:
+        c = torch.load(cache, weights_only=True)
+        version, stored, pixels = c.get('version'), c.get('fingerprint'), c['pixels']
     except Exception as e:
         warnings.warn(f"Could not read the cache {cache} ({e}); decoding the images again.")
         return None
-    if c.get('version') != CACHE_VERSION or c.get('fingerprint') != fingerprint:
-        warnings.warn(f"The cache {cache} does not match the image files on disk (they changed since it was written); rebuilding it.")
+    if version != CACHE_VERSION:
+        warnings.warn(f"The cache {cache} was written by another version of digit_sgd; rebuilding it.")
         return None
-    return c['pixels']
+    if stored != fingerprint:
+        warnings.warn(f"The cache {cache} does not match the image files on disk "
+                      f"(they changed since it was written); rebuilding it.")
+        return None
+    return pixels
 
+# %% ../nbs/00_data.ipynb #7d4c1f0c
 def _write_cache(cache:Path, fingerprint:str, pixels:dict):
-    tmp = cache.with_suffix('.tmp')
+    "Save `pixels` with their fingerprint to `cache`, atomically; warn (do not fail) if that is impossible."
+    tmp = cache.with_name(f'{cache.name}.{os.getpid()}.tmp')
     try:
         torch.save({'version': CACHE_VERSION, 'fingerprint': fingerprint, 'pixels': pixels}, tmp)
         os.replace(tmp, cache)
-    except OSError as e: warnings.warn(f"Could not write the cache {cache} ({e}); the images will be decoded again next time.")
+    except (OSError, RuntimeError) as e:  # torch.save raises RuntimeError for a folder it cannot write to
+        tmp.unlink(missing_ok=True)
+        warnings.warn(f"Could not write the cache {cache} ({e}); the images will be decoded again next time.")
 
-# %% ../nbs/00_data.ipynb #9cfc8798
+# %% ../nbs/00_data.ipynb #a8be568c
 def load_mnist_sample(path:Path|None=None, # The `mnist_sample` folder; `None` uses `mnist_sample_path()`
                       cache:bool=True, # Read and write the decoded-pixel cache beside the images
                       expected:dict|None=EXPECTED_COUNTS, # Image count per folder; `None` skips the check
@@ -109,7 +128,7 @@ def load_mnist_sample(path:Path|None=None, # The `mnist_sample` folder; `None` u
     fingerprint, cache_file = _fingerprint(files), path/CACHE_NAME
     pixels = _read_cache(cache_file, fingerprint) if cache else None
     if pixels is None:
-        pixels = {k: torch.from_numpy(np.stack([_decode(f) for f in fs])) if fs else torch.zeros(0, 28, 28, dtype=torch.uint8)
-                  for k, fs in files.items()}
+        empty = torch.zeros(0, 28, 28, dtype=torch.uint8)
+        pixels = {k: torch.from_numpy(np.stack([_decode(f) for f in fs])) if fs else empty for k, fs in files.items()}
         if cache: _write_cache(cache_file, fingerprint, pixels)
     return MnistSample(*(pixels[f'{s}/{d}'].float()/255 for s, d in SPLITS))

@@ -5,24 +5,18 @@
 # %% auto #0
 __all__ = ['mnist_xy', 'init_params', 'linear1', 'mnist_loss_raw', 'sigmoid', 'mnist_loss', 'mse']
 
-# %% ../nbs/04_loss.ipynb #a4764b4c
+# %% ../nbs/04_loss.ipynb #7ddd026e
 import torch
 from torch import Tensor
+from .checks import check_tensor, check_image_stack, check_same_shape, check_binary_targets
 
-# %% ../nbs/04_loss.ipynb #1cb52caa
-def _check_stack(name:str, stack) -> None:
-    if not isinstance(stack, Tensor): raise TypeError(f"mnist_xy: {name} must be a torch.Tensor of shape (n, 28, 28), got {type(stack).__name__}.")
-    if stack.ndim != 3 or tuple(stack.shape[1:]) != (28, 28):
-        raise ValueError(f"mnist_xy: {name} has shape {tuple(stack.shape)}, but a stack of 28×28 images has shape (n, 28, 28). "
-                         f"Pass the stacks from load_mnist_sample() (e.g. data.train3), or reshape yours with .view(-1, 28, 28).")
-
-def mnist_xy(threes:Tensor, # Images of 3s, shape (n3, 28, 28)
-             sevens:Tensor, # Images of 7s, shape (n7, 28, 28), on the same device
-            ) -> tuple[Tensor, Tensor]: # x: (n3+n7, 784) floats; y: (n3+n7, 1), 1. for a 3 and 0. for a 7
+# %% ../nbs/04_loss.ipynb #d4e68481
+def mnist_xy(threes:Tensor, # Images of 3s, floats, shape (n3, 28, 28)
+             sevens:Tensor, # Images of 7s, floats, shape (n7, 28, 28), on the same device
+            ) -> tuple[Tensor, Tensor]: # x: (n3+n7, 784); y: (n3+n7, 1), 1. for a 3 and 0. for a 7
     "Unroll the images into rows (3s first, then 7s) and label them 1. for a 3 and 0. for a 7."
-    _check_stack('threes', threes); _check_stack('sevens', sevens)
+    check_image_stack(threes, 'threes', 'mnist_xy'); check_image_stack(sevens, 'sevens', 'mnist_xy')
     x = torch.cat([threes, sevens]).view(-1, 28*28)
-    if not x.is_floating_point(): x = x.float()
     y = torch.cat([torch.ones(len(threes), 1, dtype=x.dtype, device=x.device),
                    torch.zeros(len(sevens), 1, dtype=x.dtype, device=x.device)])
     return x, y
@@ -35,46 +29,30 @@ def init_params(size:int|tuple, # Shape of the tensor, e.g. (28*28, 1) for the w
     "Random normal parameters (`torch.randn(size)*std`) that track gradients; seed with `torch.manual_seed` first."
     return (torch.randn(size)*std).to(device).requires_grad_()
 
-# %% ../nbs/04_loss.ipynb #ee7ca24f
+# %% ../nbs/04_loss.ipynb #66ea9cfd
 def linear1(xb:Tensor, # A batch of unrolled images, shape (N, n_pixels)
             weights:Tensor, # One weight per pixel, shape (n_pixels, 1)
             bias:Tensor, # The bias, shape (1,)
            ) -> Tensor: # Scores, shape (N, 1)
     "A linear model: each row of `xb` times the weights, summed, plus the bias (`xb@weights + bias`)."
-    for name, t in (('xb', xb), ('weights', weights), ('bias', bias)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"linear1: {name} must be a torch.Tensor, got {type(t).__name__}; convert it with torch.as_tensor({name}).")
-    if weights.ndim == 0 or xb.ndim == 0 or xb.shape[-1] != weights.shape[0]:
-        raise ValueError(f"linear1: xb has shape {tuple(xb.shape)} and weights have shape {tuple(weights.shape)}; "
-                         f"xb's last dimension must equal weights' first. Unroll images first, e.g. xb.view(-1, 28*28), "
-                         f"and make weights (n_pixels, 1) with init_params((28*28, 1)).")
+    _check_linear(xb, weights, bias)
     return xb@weights + bias
 
-# %% ../nbs/04_loss.ipynb #ed47fac3
-def _check_shapes(fn:str, predictions, targets) -> None:
-    for name, t in (('predictions', predictions), ('targets', targets)):
-        if not isinstance(t, Tensor): raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(t).__name__}.")
-    if predictions.shape == targets.shape: return
-    ps, ts = tuple(predictions.shape), tuple(targets.shape)
-    if predictions.numel() == targets.numel():
-        fix = f"Reshape one to match the other, e.g. predictions.view({ts}) or targets.view({ps})."
-    else: fix = f"They hold different numbers of values ({predictions.numel()} vs {targets.numel()}): check that both come from the same batch."
-    raise ValueError(f"{fn}: predictions have shape {ps} but targets have shape {ts}. The shapes must match exactly: "
-                     f"otherwise broadcasting silently compares every prediction with every target (e.g. (N,) with (N, 1) "
-                     f"gives an (N, N) grid) and the loss is wrong. {fix}")
+# %% ../nbs/04_loss.ipynb #406c1f72
+def _check_linear(xb, weights, bias) -> None:
+    for name, t in (('xb', xb), ('weights', weights), ('bias', bias)): check_tensor(t, name, 'linear1')
+    if weights.ndim == 0 or xb.ndim == 0 or xb.shape[-1] != weights.shape[0]:
+        raise ValueError(f"linear1: xb has shape {tuple(xb.shape)} and weights have shape {tuple(weights.shape)}; "
+                         f"xb's last dimension must equal weights' first. Unroll images first, e.g. "
+                         f"xb.view(-1, 28*28), and make weights (n_pixels, 1) with init_params((28*28, 1)).")
 
-def _check_binary(fn:str, targets:Tensor) -> None:
-    if not ((targets == 0) | (targets == 1)).all():
-        raise ValueError(f"{fn}: targets must be 0. or 1. (1 for a 3, 0 for a 7), but they contain {targets.unique()[:5].tolist()}. "
-                         f"Build the labels with mnist_xy, or map your classes to 0/1 first.")
-
-# %% ../nbs/04_loss.ipynb #3da17aab
-def mnist_loss_raw(predictions:Tensor, # Predictions in [0, 1], same shape as `targets`
+# %% ../nbs/04_loss.ipynb #a17a4dff
+def mnist_loss_raw(preds:Tensor, # Predictions in [0, 1], same shape as `targets`
                    targets:Tensor, # 1. for a 3, 0. for a 7
                   ) -> Tensor: # Mean distance between predictions and targets (a scalar)
     "First version of the MNIST loss: mean of `1-p` where the target is 1 and of `p` where it is 0 (no sigmoid)."
-    _check_shapes('mnist_loss_raw', predictions, targets); _check_binary('mnist_loss_raw', targets)
-    miss = torch.where(targets == 1, 1 - predictions, predictions)   # how far each prediction is from its label
+    check_same_shape(preds, targets, 'mnist_loss_raw'); check_binary_targets(targets, 'mnist_loss_raw')
+    miss = torch.where(targets == 1, 1 - preds, preds)   # how far each prediction is from its label
     return miss.mean()
 
 # %% ../nbs/04_loss.ipynb #8728e9b0
@@ -83,20 +61,20 @@ def sigmoid(x:Tensor, # Any real numbers
     "The logistic sigmoid `1/(1+exp(-x))`: squashes any number into (0, 1), keeping the order."
     return (1 + (-x).exp()).reciprocal()
 
-# %% ../nbs/04_loss.ipynb #8420701e
-def mnist_loss(predictions:Tensor, # Raw scores from the model (any real numbers), same shape as `targets`
+# %% ../nbs/04_loss.ipynb #15858ddc
+def mnist_loss(preds:Tensor, # Raw scores from the model (any real numbers), same shape as `targets`
                targets:Tensor, # 1. for a 3, 0. for a 7
-              ) -> Tensor: # Mean distance between sigmoid(predictions) and targets, a scalar in (0, 1)
+              ) -> Tensor: # Mean distance between sigmoid(preds) and targets, a scalar in (0, 1)
     "The MNIST loss: squash scores with the sigmoid, then average `1-p` where the target is 1 and `p` where it is 0."
-    _check_shapes('mnist_loss', predictions, targets); _check_binary('mnist_loss', targets)
-    probs = torch.sigmoid(predictions)                       # any score -> (0, 1), numerically safe
-    miss = torch.where(targets == 1, 1 - probs, probs)       # distance of each probability from its label
+    check_same_shape(preds, targets, 'mnist_loss'); check_binary_targets(targets, 'mnist_loss')
+    probs = torch.sigmoid(preds)                             # any score -> (0, 1), numerically safe
+    miss = torch.where(targets == 1, 1 - probs, probs)       # distance of each output from its label
     return miss.mean()
 
-# %% ../nbs/04_loss.ipynb #698f10dd
+# %% ../nbs/04_loss.ipynb #f574f77f
 def mse(preds:Tensor, # Predictions, same shape as `targets`
         targets:Tensor, # Values to match
        ) -> Tensor: # Mean of the squared differences (a scalar)
     "Mean squared error, with a check that `preds` and `targets` have the same shape."
-    _check_shapes('mse', preds, targets)
+    check_same_shape(preds, targets, 'mse')
     return ((preds-targets)**2).mean()

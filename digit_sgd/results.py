@@ -5,16 +5,18 @@
 # %% auto #0
 __all__ = ['RESULTS_ENV', 'record_result', 'recording_to', 'load_results', 'results_table']
 
-# %% ../nbs/90_results.ipynb #85f5e2f5
+# %% ../nbs/90_results.ipynb #d65113c0
 import os, re, json, time, math
+from contextlib import contextmanager
 from pathlib import Path
 import pandas as pd, torch
 
-# %% ../nbs/90_results.ipynb #46d6f9a6
+# %% ../nbs/90_results.ipynb #ea6261a4
 RESULTS_ENV = 'DIGIT_SGD_RESULTS_DIR'
 
 def _slug(s:str) -> str: return re.sub(r'[^A-Za-z0-9]+', '-', s).strip('-').lower()[:80]
 
+# %% ../nbs/90_results.ipynb #bb0f61af
 def record_result(lesson:str, # Notebook that trained the model, e.g. '05_minibatch'
                   model:str, # What was trained, e.g. 'linear, BasicOptim, 20 epochs'
                   accuracy:float, # Validation accuracy, between 0 and 1
@@ -28,7 +30,7 @@ def record_result(lesson:str, # Notebook that trained the model, e.g. '05_miniba
     if not (math.isfinite(train_seconds) and train_seconds >= 0):
         raise ValueError(f"train_seconds must be a finite number of seconds >= 0, got {train_seconds}.")
     cuda_mb = 0.0
-    if torch.cuda.is_available():  # GPU memory in use since the previous record: evidence this model really ran there
+    if torch.cuda.is_available():  # peak GPU memory since the previous record: evidence the model ran there
         cuda_mb = torch.cuda.max_memory_allocated()/2**20
         torch.cuda.reset_peak_memory_stats()
     rec = dict(lesson=lesson, model=model, accuracy=accuracy, train_seconds=train_seconds, cuda_peak_mb=cuda_mb,
@@ -39,9 +41,7 @@ def record_result(lesson:str, # Notebook that trained the model, e.g. '05_miniba
         (Path(folder)/f'{_slug(lesson)}__{_slug(model)}.json').write_text(json.dumps(rec, indent=1, default=str))
     return rec
 
-# %% ../nbs/90_results.ipynb #9fab993b
-from contextlib import contextmanager
-
+# %% ../nbs/90_results.ipynb #a54da1c1
 @contextmanager
 def recording_to(folder:str|Path|None, # Where `record_result` writes inside the block; `None` turns saving off
                 ):
@@ -54,13 +54,14 @@ def recording_to(folder:str|Path|None, # Where `record_result` writes inside the
         if old is None: os.environ.pop(RESULTS_ENV, None)
         else: os.environ[RESULTS_ENV] = old
 
-# %% ../nbs/90_results.ipynb #cf7f405b
+# %% ../nbs/90_results.ipynb #baa34371
 def load_results(folder:Path, # Folder the records were written to
                 ) -> list: # Records, sorted by lesson and then by the time they were made
     "Read the JSON records that `record_result` wrote into `folder`."
     recs = [json.loads(p.read_text()) for p in Path(folder).glob('*.json')]
     return sorted(recs, key=lambda r: (r['lesson'], r.get('recorded_at', 0)))
 
+# %% ../nbs/90_results.ipynb #578ef1d0
 def results_table(records:list, # Records from `load_results`
                  ) -> pd.DataFrame: # One row per trained model
     "The course's results: each model's validation accuracy and training time."

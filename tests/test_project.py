@@ -48,3 +48,28 @@ def test_notebook_has_title_description_and_colab_link(name):
     assert first.cell_type == 'markdown' and first.source.startswith('# ')
     assert '\n> ' in first.source, 'a one-line description under the title'
     assert f'colab.research.google.com/github/digit-sgd/digit_sgd/blob/main/nbs/{name}' in first.source
+
+
+MODULES = sorted(p.stem for p in (ROOT/'digit_sgd').glob('*.py') if not p.stem.startswith('_'))
+
+
+def test_modules_stay_small_and_import_nothing_private_from_each_other():
+    for m in MODULES:
+        src = (ROOT/'digit_sgd'/f'{m}.py').read_text()
+        code = [l for l in src.splitlines() if l.strip() and not l.startswith('# %%')]   # not nbdev's cell markers
+        assert len(code) <= 200, f'digit_sgd/{m}.py has {len(code)} lines of code; split its notebook'
+        private = re.findall(r'from (?:digit_sgd)?\.?(\w+) import .*\b(_[a-z]\w*)', src)
+        assert not private, f'digit_sgd/{m}.py imports private names from other modules: {private}'
+
+
+def test_every_public_name_is_importable_from_the_package_and_listed_in_the_readme():
+    import importlib, digit_sgd
+    readme = (ROOT/'README.md').read_text()
+    section = readme.split('## For teachers: the package', 1)[1].split('\n## ', 1)[0]
+    for m in MODULES:
+        mod = importlib.import_module(f'digit_sgd.{m}')
+        assert f'digit_sgd.{m}' in section, f'the README package section does not list digit_sgd.{m}'
+        for name in mod.__all__:
+            assert getattr(digit_sgd, name) is getattr(mod, name), f'digit_sgd.{name} is not digit_sgd.{m}.{name}'
+            assert f'`{name}`' in section or name.isupper(), f'the README package section does not list {name}'
+    with pytest.raises(AttributeError, match='no attribute'): digit_sgd.no_such_name

@@ -23,7 +23,7 @@ def directives(src: str) -> set:
 def is_test_only(src: str) -> bool:
     "A cell whose every line is a test call, an assert, a comment or blank (a continuation line counts as code)."
     lines = [l for l in src.splitlines() if not _directive.match(l)]
-    return any(l.strip() for l in lines) and all(_test_line.match(l) for l in lines)
+    return any(re.match(r'^\s*(test_\w+\(|assert\b)', l) for l in lines) and all(_test_line.match(l) for l in lines)
 
 
 def exported_definitions(src: str) -> int:

@@ -1,0 +1,56 @@
+"The project's tools: the lesson-shape report and the course runner's scheduling."
+import json, sys
+from pathlib import Path
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'tools'))
+import nb_shape, run_course  # noqa: E402
+
+
+def test_test_only_cells_are_recognised():
+    assert nb_shape.is_test_only('test_eq(a, 1)\nassert b  # why\n')
+    assert nb_shape.is_test_only('#| hide\ntest_fail(f, contains="x")')
+    assert not nb_shape.is_test_only('x = f()\ntest_eq(x, 1)')
+    assert not nb_shape.is_test_only('test_close(f(a),\n           b)')       # a continuation line is code a reader reads
+    assert not nb_shape.is_test_only('# just a comment\n')
+
+
+def test_directives_and_definitions():
+    assert nb_shape.directives('#| export\n#| hide\nx = 1') == {'export', 'hide'}
+    assert nb_shape.exported_definitions('import os\nX = 1\ndef f(): pass\nclass A: pass') == 2
+    assert nb_shape.exported_definitions('@patch\ndef f(self:A): pass') == 1
+
+
+def test_report_counts_a_small_notebook(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('#| export\ndef f(): pass\ndef g(): pass'),
+                nbformat.v4.new_code_cell('test_eq(f(), None)'),
+                nbformat.v4.new_code_cell('#| hide\ntest_eq(g(), None)'),
+                nbformat.v4.new_code_cell('x = "' + 'a'*130 + '"')]
+    nb.cells[3].outputs = [nbformat.v4.new_output('stream', name='stderr', text='/tmp/ipykernel_123/1.py: warning')]
+    p = tmp_path/'01_x.ipynb'; nbformat.write(nb, p)
+    r = nb_shape.report(p)
+    assert (r['visible'], r['test_only'], r['multi_export'], r['wide_lines'], r['stderr'], r['local_paths']) == \
+           (3, 1, 1, 1, 1, 1)
+    assert r['checks'] == 2
+
+
+def test_runner_finds_lessons_in_course_order(tmp_path):
+    for n in ['06_b.ipynb', '00_a.ipynb', 'index.ipynb', '80_speed.ipynb', '_hidden.ipynb']: (tmp_path/n).write_text('{}')
+    assert [p.name for p in run_course.course_notebooks(tmp_path)] == ['00_a.ipynb', '06_b.ipynb', '80_speed.ipynb']
+    assert [p.name for p in run_course.course_notebooks(tmp_path, only='speed')] == ['80_speed.ipynb']
+
+
+def test_runner_starts_the_slowest_first(tmp_path):
+    nbs = [Path('01_a.ipynb'), Path('06_b.ipynb'), Path('02_c.ipynb')]
+    prev = tmp_path/'results.json'
+    prev.write_text(json.dumps({'notebooks': [{'notebook': '01_a.ipynb', 'seconds': 50}, {'notebook': '06_b.ipynb', 'seconds': 9}]}))
+    assert [p.name for p in run_course.longest_first(nbs, prev)] == ['01_a.ipynb', '06_b.ipynb', '02_c.ipynb']
+    assert [p.name for p in run_course.longest_first(nbs, tmp_path/'missing.json')] == ['06_b.ipynb', '02_c.ipynb', '01_a.ipynb']
+
+
+def test_runner_splits_the_cores(monkeypatch):
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False); monkeypatch.setattr(run_course.os, 'cpu_count', lambda: 8)
+    env = run_course.kernel_env(Path('/x'), jobs=2)
+    assert env['OMP_NUM_THREADS'] == '4' and env[run_course.RESULTS_ENV] == '/x'
