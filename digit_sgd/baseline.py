@@ -42,7 +42,8 @@ def is_3(x:Tensor, # Image(s) to classify, shape (h, w) or (n, h, w)
          distance:Callable=mean_abs_distance, # Function (images, image) -> distance per image
         ) -> Tensor: # Bool per image: True where `x` is closer to `ideal3` than to `ideal7`
     "Nearest-ideal classifier: is each image closer to the ideal 3 than to the ideal 7?"
-    _check_ideal(x, ideal3, 'ideal3'); _check_ideal(x, ideal7, 'ideal7')
+    _check_ideal(x, ideal3, 'ideal3')
+    _check_ideal(x, ideal7, 'ideal7')
     return distance(x, ideal3) < distance(x, ideal7)
 
 # %% ../nbs/02_baseline.ipynb #8bb7d5c8

@@ -4,15 +4,15 @@
 
 # %% auto #0
 __all__ = ['check_tensor', 'check_float_tensor', 'check_bool_tensor', 'check_not_empty', 'check_count', 'check_lr',
-           'check_finite_loss', 'check_some_items', 'check_params', 'check_same_shape', 'check_binary_targets',
-           'check_float_images', 'check_image_stack', 'check_image_pair']
+           'check_finite_loss', 'check_finite_preds', 'warn_if_saturated', 'check_some_items', 'check_params',
+           'check_same_shape', 'check_binary_targets', 'check_float_images', 'check_image_stack', 'check_image_pair']
 
-# %% ../nbs/00_checks.ipynb #e852408b
-import math, numbers
+# %% ../nbs/00_checks.ipynb #858a2e76
+import math, numbers, warnings
 import torch
 from torch import Tensor
 
-# %% ../nbs/00_checks.ipynb #68eb9f76
+# %% ../nbs/00_checks.ipynb #ab1f38b9
 def check_tensor(t, # The value to check
                  name:str, # Its argument name, for the message
                  fn:str, # The function that was called, for the message
@@ -23,7 +23,7 @@ def check_tensor(t, # The value to check
                         f"convert it with torch.as_tensor({name}).")
     return t
 
-# %% ../nbs/00_checks.ipynb #1fb57798
+# %% ../nbs/00_checks.ipynb #8b6311c8
 def check_float_tensor(t, # The value to check
                        name:str, # Its argument name, for the message
                        fn:str, # The function that was called, for the message
@@ -35,7 +35,7 @@ def check_float_tensor(t, # The value to check
                         f"Use e.g. torch.tensor([1., 2.], dtype=torch.float64), or {name}.double().")
     return t
 
-# %% ../nbs/00_checks.ipynb #13c660b6
+# %% ../nbs/00_checks.ipynb #63a07b90
 def check_bool_tensor(t, # The value to check
                       name:str, # Its argument name, for the message
                       fn:str, # The function that was called, for the message
@@ -47,7 +47,7 @@ def check_bool_tensor(t, # The value to check
         raise TypeError(f"{fn}: {name} must be a bool tensor, got {got}. {hint}".rstrip())
     return t
 
-# %% ../nbs/00_checks.ipynb #da32d6b0
+# %% ../nbs/00_checks.ipynb #b36a5a89
 def check_not_empty(t:Tensor, # The tensor to check
                     name:str, # Its argument name, for the message
                     fn:str, # The function that was called, for the message
@@ -57,7 +57,7 @@ def check_not_empty(t:Tensor, # The tensor to check
         raise ValueError(f"{fn}: {name} is empty (shape {tuple(t.shape)}): there is nothing to measure.")
     return t
 
-# %% ../nbs/00_checks.ipynb #c40574cb
+# %% ../nbs/00_checks.ipynb #2f047c1c
 def check_count(n, # The value to check: epochs, a batch size, a layer width, repeats, ...
                 name:str, # Its argument name, for the message
                 fn:str, # The function that was called, for the message
@@ -67,7 +67,7 @@ def check_count(n, # The value to check: epochs, a batch size, a layer width, re
         raise ValueError(f"{fn}: {name} must be a whole number of at least 1, got {n!r}.")
     return int(n)
 
-# %% ../nbs/00_checks.ipynb #b031a6db
+# %% ../nbs/00_checks.ipynb #f2351812
 def check_lr(lr, # The learning rate to check
              fn:str, # The function that was called, for the message
             ) -> float:
@@ -76,7 +76,7 @@ def check_lr(lr, # The learning rate to check
         raise ValueError(f"{fn}: lr must be a positive, finite number such as 0.1, got {lr!r}.")
     return float(lr)
 
-# %% ../nbs/00_checks.ipynb #ed46e744
+# %% ../nbs/00_checks.ipynb #ae884645
 def check_finite_loss(loss:Tensor|float, # A training loss
                       lr:float|None=None, # The learning rate in use, to suggest a smaller one
                       batch:int|None=None, # Where it happened: the batch within the epoch ...
@@ -91,9 +91,33 @@ def check_finite_loss(loss:Tensor|float, # A training loss
         f"The training loss became {value}" + (f" at {where}" if where else "") + (f" with lr={lr:g}" if known else "")
         + ": the steps are so large that the parameters blew up, and every number computed from them from now on "
         "would be nan. Start again from fresh parameters with a smaller learning rate, e.g. "
-        + (f"lr={lr/10:g}." if known else "a tenth of this one."))
+        + (f"lr={lr/10:g}" if known else "a tenth of this one") + ", dividing by 10 again until the loss falls.")
 
-# %% ../nbs/00_checks.ipynb #7e027d03
+# %% ../nbs/00_checks.ipynb #ce05ab5f
+def check_finite_preds(preds:Tensor, # A model's predictions
+                       fn:str, # The function that was called, for the message
+                      ) -> Tensor:
+    "`preds`, or a `FloatingPointError` if any of them is nan or infinite."
+    if not torch.isfinite(preds).all():
+        raise FloatingPointError(f"{fn}: the model's predictions contain nan or inf, so the metric would be "
+                                 f"meaningless. The parameters blew up during training: train again with a smaller "
+                                 f"learning rate.")
+    return preds
+
+# %% ../nbs/00_checks.ipynb #6b3285b1
+def warn_if_saturated(saturated:int, # How many scores were beyond ±`limit`
+                      n:int, # How many scores there were
+                      fn:str, # The function that measured them, for the message
+                      limit:float=20., # Beyond ±limit the sigmoid's slope is below 2e-9 (0 in float32)
+                     ) -> bool: # Whether it warned
+    "Warn when at least 99% of the scores are so large that the sigmoid is flat and training has stopped."
+    if n == 0 or saturated < 0.99*n: return False
+    warnings.warn(f"{fn}: {saturated/n:.1%} of the validation scores are beyond ±{limit:g}, where the sigmoid is "
+                  f"flat. The scores are saturated, so the gradients vanish and training has stopped learning. "
+                  f"Retrain from fresh parameters with a much smaller learning rate.", UserWarning, stacklevel=3)
+    return True
+
+# %% ../nbs/00_checks.ipynb #bc1be9b1
 def check_some_items(count:int, # How many items a loop over `what` saw
                      fn:str, # The function that was called, for the message
                      what:str='the DataLoader', # What was looped over
@@ -102,7 +126,7 @@ def check_some_items(count:int, # How many items a loop over `what` saw
     if count == 0: raise ValueError(f"{fn}: {what} gave no batches; check that its dataset is not empty.")
     return count
 
-# %% ../nbs/00_checks.ipynb #6d3fb343
+# %% ../nbs/00_checks.ipynb #fd0dcb9c
 def check_params(params:Tensor|list, # One tensor, or an iterable of them (e.g. `model.parameters()`)
                  fn:str, # The function that was called, for the message
                 ) -> list:
@@ -120,7 +144,7 @@ def check_params(params:Tensor|list, # One tensor, or an iterable of them (e.g. 
                              f"*before* calling requires_grad_().")
     return ps
 
-# %% ../nbs/00_checks.ipynb #0f437830
+# %% ../nbs/00_checks.ipynb #0569b230
 def check_same_shape(preds, # Predictions
                      targets, # What they should be, one per prediction
                      fn:str, # The function that was called, for the message
@@ -137,7 +161,7 @@ def check_same_shape(preds, # Predictions
                      f"otherwise broadcasting silently compares every prediction with every target (e.g. (N,) with "
                      f"(N, 1) gives an (N, N) grid) and the result is wrong. {fix}")
 
-# %% ../nbs/00_checks.ipynb #37a7298d
+# %% ../nbs/00_checks.ipynb #5e432ac9
 def check_binary_targets(targets:Tensor, # Labels: 1. for a 3, 0. for a 7
                          fn:str, # The function that was called, for the message
                         ) -> Tensor:
@@ -148,7 +172,7 @@ def check_binary_targets(targets:Tensor, # Labels: 1. for a 3, 0. for a 7
                          f"first.")
     return targets
 
-# %% ../nbs/00_checks.ipynb #2217b0e5
+# %% ../nbs/00_checks.ipynb #41489b65
 def check_float_images(t, # One image (h, w) or a stack (n, h, w)
                        name:str, # Its argument name, for the message
                        fn:str, # The function that was called, for the message
@@ -164,7 +188,7 @@ def check_float_images(t, # One image (h, w) or a stack (n, h, w)
                          f"reshape it with `{name}.view(28, 28)`.")
     return t
 
-# %% ../nbs/00_checks.ipynb #401c9f48
+# %% ../nbs/00_checks.ipynb #c55d76e2
 def check_image_stack(t, # A stack of images, (n, h, w)
                       name:str, # Its argument name, for the message
                       fn:str, # The function that was called, for the message
@@ -179,13 +203,13 @@ def check_image_stack(t, # A stack of images, (n, h, w)
                          f"reshape yours with .view(-1, {h}, {w}).")
     return t
 
-# %% ../nbs/00_checks.ipynb #d7172f13
+# %% ../nbs/00_checks.ipynb #0c0f35f9
 def _flat_hint(t:Tensor, other:Tensor, name:str) -> str:
     h, w = other.shape[-2:]
     if t.shape[-1] != h*w: return ""
     return f" `{name}` looks like flattened images; reshape it with `{name}.view(-1, {h}, {w})`."
 
-# %% ../nbs/00_checks.ipynb #a3db79f8
+# %% ../nbs/00_checks.ipynb #0cc7185b
 def check_image_pair(a, # Image(s), (h, w) or (n, h, w)
                      b, # Image(s) to compare with `a`
                      fn:str, # The function that was called, for the message

@@ -15,7 +15,8 @@ def mnist_xy(threes:Tensor, # Images of 3s, floats, shape (n3, 28, 28)
              sevens:Tensor, # Images of 7s, floats, shape (n7, 28, 28), on the same device
             ) -> tuple[Tensor, Tensor]: # x: (n3+n7, 784); y: (n3+n7, 1), 1. for a 3 and 0. for a 7
     "Unroll the images into rows (3s first, then 7s) and label them 1. for a 3 and 0. for a 7."
-    check_image_stack(threes, 'threes', 'mnist_xy'); check_image_stack(sevens, 'sevens', 'mnist_xy')
+    check_image_stack(threes, 'threes', 'mnist_xy')
+    check_image_stack(sevens, 'sevens', 'mnist_xy')
     x = torch.cat([threes, sevens]).view(-1, 28*28)
     y = torch.cat([torch.ones(len(threes), 1, dtype=x.dtype, device=x.device),
                    torch.zeros(len(sevens), 1, dtype=x.dtype, device=x.device)])
@@ -51,7 +52,8 @@ def mnist_loss_raw(preds:Tensor, # Predictions in [0, 1], same shape as `targets
                    targets:Tensor, # 1. for a 3, 0. for a 7
                   ) -> Tensor: # Mean distance between predictions and targets (a scalar)
     "First version of the MNIST loss: mean of `1-p` where the target is 1 and of `p` where it is 0 (no sigmoid)."
-    check_same_shape(preds, targets, 'mnist_loss_raw'); check_binary_targets(targets, 'mnist_loss_raw')
+    check_same_shape(preds, targets, 'mnist_loss_raw')
+    check_binary_targets(targets, 'mnist_loss_raw')
     miss = torch.where(targets == 1, 1 - preds, preds)   # how far each prediction is from its label
     return miss.mean()
 
@@ -66,7 +68,8 @@ def mnist_loss(preds:Tensor, # Raw scores from the model (any real numbers), sam
                targets:Tensor, # 1. for a 3, 0. for a 7
               ) -> Tensor: # Mean distance between sigmoid(preds) and targets, a scalar in (0, 1)
     "The MNIST loss: squash scores with the sigmoid, then average `1-p` where the target is 1 and `p` where it is 0."
-    check_same_shape(preds, targets, 'mnist_loss'); check_binary_targets(targets, 'mnist_loss')
+    check_same_shape(preds, targets, 'mnist_loss')
+    check_binary_targets(targets, 'mnist_loss')
     probs = torch.sigmoid(preds)                             # any score -> (0, 1), numerically safe
     miss = torch.where(targets == 1, 1 - probs, probs)       # distance of each output from its label
     return miss.mean()

@@ -6,7 +6,7 @@
 __all__ = ['calc_grad', 'train_epoch', 'batch_accuracy', 'validate_epoch', 'BasicOptim', 'train_model', 'MiniLearner']
 
 # %% ../nbs/05_minibatch.ipynb #55ea456b
-import math, time, warnings
+import time
 from typing import Callable, Iterable
 import torch
 from torch import nn, Tensor
@@ -14,7 +14,8 @@ import pandas as pd
 from fastai.torch_core import default_device
 from fastcore.basics import patch
 from fastprogress.fastprogress import master_bar, progress_bar
-from .checks import check_lr, check_count, check_finite_loss, check_same_shape, check_some_items, check_params
+from .checks import (check_lr, check_count, check_finite_loss, check_finite_preds, check_same_shape,
+                              check_some_items, check_params, warn_if_saturated)
 
 # %% ../nbs/05_minibatch.ipynb #864f03b2
 def calc_grad(xb:Tensor, # A batch of inputs
@@ -35,11 +36,13 @@ def train_epoch(model:Callable, # Turns a batch of inputs into predictions
                 lr:float, # Learning rate: each step moves a parameter by `-lr * grad`
                ) -> float: # Mean training loss over the epoch's items
     "One pass over `dl`, stepping each parameter by `-lr * grad` by hand after every batch."
-    lr, params = check_lr(lr, 'train_epoch'), check_params(params, 'train_epoch')
+    lr = check_lr(lr, 'train_epoch')
+    params = check_params(params, 'train_epoch')
     total, count = 0., 0
     for i, (xb, yb) in enumerate(dl):
         loss = calc_grad(xb, yb, model, loss_func)
-        total += check_finite_loss(loss, lr, i) * len(yb); count += len(yb)
+        total += check_finite_loss(loss, lr, i) * len(yb)      # stops at the first inf or nan
+        count += len(yb)
         with torch.no_grad():
             for p in params:
                 if p.grad is None: continue
@@ -55,18 +58,6 @@ def batch_accuracy(preds:Tensor, # Raw scores from the model, shape (N, 1)
     check_same_shape(preds, targets, 'batch_accuracy')
     return ((torch.sigmoid(preds) > 0.5) == (targets == 1)).float().mean()
 
-# %% ../nbs/05_minibatch.ipynb #4d81cccb
-def _warn_saturated(saturated:int, # How many validation scores were beyond ±20
-                    n:int, # How many scores there were
-                    fn:str, # The function that measured them, for the message
-                   ):
-    "Warn (once per validation pass) when at least 99% of the scores are so large that the sigmoid is flat."
-    if n == 0 or saturated < 0.99*n: return
-    warnings.warn(f"{fn}: {saturated/n:.1%} of the validation scores are beyond ±20, where the sigmoid is flat. "
-                  f"The scores are saturated, so the gradients vanish and training has stopped learning. Retrain "
-                  f"from fresh parameters with a much smaller learning rate.",
-                  UserWarning, stacklevel=3)
-
 # %% ../nbs/05_minibatch.ipynb #25549be7
 def validate_epoch(model:Callable, # Turns a batch of inputs into predictions
                    dl:Iterable, # Gives `(xb, yb)` validation batches
@@ -78,15 +69,13 @@ def validate_epoch(model:Callable, # Turns a batch of inputs into predictions
     with torch.no_grad():
         for xb, yb in dl:
             if device is not None: xb, yb = xb.to(device), yb.to(device)
-            preds = model(xb)
-            if not torch.isfinite(preds).all():
-                raise FloatingPointError("validate_epoch: the model's predictions contain nan or inf, so the metric "
-                                         "would be meaningless. The parameters blew up during training: train again "
-                                         "with a smaller learning rate.")
-            total += float(metric(preds, yb)) * len(yb); count += len(yb)
-            saturated += int((preds.abs() > 20).sum()); n_scores += preds.numel()
+            preds = check_finite_preds(model(xb), 'validate_epoch')
+            total += float(metric(preds, yb)) * len(yb)
+            count += len(yb)
+            saturated += int((preds.abs() > 20).sum())
+            n_scores += preds.numel()
     check_some_items(count, 'validate_epoch')
-    if metric is batch_accuracy: _warn_saturated(saturated, n_scores, 'validate_epoch')
+    if metric is batch_accuracy: warn_if_saturated(saturated, n_scores, 'validate_epoch')
     return total / count
 
 # %% ../nbs/05_minibatch.ipynb #7dca9f17
@@ -137,12 +126,14 @@ def train_model(model:Callable, # Turns a batch of inputs into predictions
                 show:bool=True, # Print the metric after each epoch
                ) -> list: # `(train_loss, valid_metric)` for each epoch
     "Train `model` for `epochs` epochs with `opt`, checking `metric` on the validation set after each one."
-    epochs, history = check_count(epochs, 'epochs', 'train_model'), []
+    epochs = check_count(epochs, 'epochs', 'train_model')
+    history = []
     for epoch in range(epochs):
         total, count = 0., 0
         for i, (xb, yb) in enumerate(train_dl):
             loss = calc_grad(xb, yb, model, loss_func)
-            total += check_finite_loss(loss, _opt_lr(opt), i, epoch) * len(yb); count += len(yb)
+            total += check_finite_loss(loss, _opt_lr(opt), i, epoch) * len(yb)
+            count += len(yb)
             opt.step()
             opt.zero_grad()
         check_some_items(count, 'train_model', 'the training DataLoader')
@@ -167,9 +158,13 @@ class MiniLearner:
             raise TypeError(f"MiniLearner needs an nn.Module (it asks the model for its parameters), got "
                             f"{type(model).__name__}; wrap plain functions and tensors in a module, or use train_model "
                             f"with your own optimizer.")
-        self.train_dl, self.valid_dl, self.loss_func, self.opt_func = train_dl, valid_dl, loss_func, opt_func
-        self.metric, self.device = metric, torch.device(device) if device is not None else default_device()
-        self.model, self.opt, self.records, self.lr, self.epoch = model.to(self.device), None, [], None, 0
+        self.train_dl, self.valid_dl = train_dl, valid_dl
+        self.loss_func, self.opt_func, self.metric = loss_func, opt_func, metric
+        self.device = torch.device(device) if device is not None else default_device()
+        self.model = model.to(self.device)
+        self.opt, self.lr = None, None   # made and set by the first `fit`, once the learning rate is known
+        self.records = []        # one dict per epoch trained
+        self.epoch = 0           # epochs trained so far
 
 # %% ../nbs/05_minibatch.ipynb #48684065
 @patch
@@ -208,26 +203,32 @@ def fit(self:MiniLearner,
         epochs:int, # Number of passes over the training data
         lr:float, # Learning rate for the optimizer
         show_progress:bool=True, # Show progress bars for the epochs and the batches
-        table:bool=True, # With the bars, also write one row of results per epoch
+        table:bool=True, # With the bars, write one row of results per epoch (else one line at the end)
        ):
     "Train for `epochs` epochs at learning rate `lr`, adding one row per epoch to `history`."
-    epochs, self.lr = check_count(epochs, 'epochs', 'MiniLearner.fit'), check_lr(lr, 'MiniLearner.fit')
+    epochs = check_count(epochs, 'epochs', 'MiniLearner.fit')
+    self.lr = check_lr(lr, 'MiniLearner.fit')
     if self.opt is None: self.opt = self.opt_func(self.model.parameters(), self.lr)
     else: _set_lr(self.opt, self.lr)
     names = ['epoch', 'train_loss', 'valid_loss', getattr(self.metric, '__name__', 'metric'), 'seconds']
-    mb, rows = master_bar(range(epochs)) if show_progress else range(epochs), show_progress and table
+    mb = master_bar(range(epochs)) if show_progress else range(epochs)
+    rows = show_progress and table      # one row of results per epoch
     if rows: mb.write(names, table=True)
     self.model.train()
     for _ in mb:
         start, loss_sum, count = time.perf_counter(), 0., 0
         batches = progress_bar(self.train_dl, parent=mb) if show_progress else self.train_dl
         for i, (xb, yb) in enumerate(batches):
-            loss_sum += self.one_batch(xb, yb, i) * len(yb); count += len(yb)
+            loss_sum += self.one_batch(xb, yb, i) * len(yb)
+            count += len(yb)
         check_some_items(count, 'MiniLearner.fit', 'the training DataLoader')
         row = [self.epoch, loss_sum / count, *self.validate(), time.perf_counter() - start]
         self.records.append(dict(zip(names, row)))
         if rows: mb.write([str(self.epoch)] + [f'{v:.6f}' for v in row[1:4]] + [f'{row[4]:.2f}'], table=True)
         self.epoch += 1
+    if show_progress and not table:
+        summary = ', '.join(f"{k} {v:.4f}" for k, v in zip(names[1:4], row[1:4]))
+        mb.write(f"after epoch {row[0]}: {summary}")
 
 # %% ../nbs/05_minibatch.ipynb #8f3a724b
 @patch(as_prop=True)

@@ -15,5 +15,6 @@ def simple_net(n_in:int=28*28, # Inputs per item (784 pixels for our digits)
                n_out:int=1, # Outputs per item (one score for 3 vs 7)
               ) -> nn.Sequential: # linear -> ReLU -> linear
     "A two-layer neural net: `n_in` inputs -> linear -> `n_hidden` features -> ReLU -> linear -> `n_out` outputs."
-    for name, n in dict(n_in=n_in, n_hidden=n_hidden, n_out=n_out).items(): check_count(n, name, 'simple_net')
+    for name, n in dict(n_in=n_in, n_hidden=n_hidden, n_out=n_out).items():
+        check_count(n, name, 'simple_net')
     return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out))

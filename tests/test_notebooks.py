@@ -36,6 +36,11 @@ def test_lessons_read_as_lessons_not_test_suites(name):
 
 
 @pytest.mark.parametrize('path', NOTEBOOKS, ids=names)
+def test_no_visible_cell_needs_a_name_only_a_hidden_cell_defines(path):
+    assert nb_shape.hidden_names(path) == [], 'a docs reader never sees `#| hide` cells: define these names visibly'
+
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=names)
 def test_each_exporting_notebook_names_its_module(path):
     cells = json.loads(path.read_text())['cells']
     exps = [m.group(1) for c in cells if c['cell_type'] == 'code'

@@ -54,3 +54,16 @@ def test_runner_splits_the_cores(monkeypatch):
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False); monkeypatch.setattr(run_course.os, 'cpu_count', lambda: 8)
     env = run_course.kernel_env(Path('/x'), jobs=2)
     assert env['OMP_NUM_THREADS'] == '4' and env[run_course.RESULTS_ENV] == '/x'
+
+
+def test_hidden_names_are_found(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('#| hide\nimport tempfile\nsmall_x = 1\ndef _guard(): pass\nfor i in range(3): pass'),
+                nbformat.v4.new_code_cell('y = small_x + 1\n_guard()\nf = lambda i: i\ntry: pass\nexcept ValueError as e: e'),
+                nbformat.v4.new_code_cell('with tempfile.TemporaryDirectory() as d: print([small_x for small_x in [d]])'),
+                nbformat.v4.new_code_cell('#| hide\nsmall_x = 2'),
+                nbformat.v4.new_code_cell('small_x = 3\nprint(small_x)')]
+    p = tmp_path/'01_x.ipynb'; nbformat.write(nb, p)
+    # small_x and tempfile are read by visible cells but only a hidden cell made them; `_guard`, the lambda's `i`,
+    # `e` and the comprehension's own small_x are fine, and a visible cell that defines small_x itself is fine
+    assert nb_shape.hidden_names(p) == [(1, 'small_x'), (2, 'tempfile')]

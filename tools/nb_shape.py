@@ -33,6 +33,61 @@ def exported_definitions(src: str) -> int:
     return sum(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) for n in tree.body)
 
 
+class _Names(ast.NodeVisitor):
+    "Names a cell defines at its top level, and names it reads that are not local to a function, lambda or comprehension."
+    def __init__(self): self.defined, self.read, self.local = set(), set(), [set()]
+    def _bind(self, name): (self.defined if len(self.local) == 1 else self.local[-1]).add(name)
+    def visit_Name(self, n):
+        if isinstance(n.ctx, ast.Load):
+            if not any(n.id in scope for scope in self.local) and n.id not in self.defined: self.read.add(n.id)
+        else: self._bind(n.id)
+    def visit_alias(self, n): self._bind((n.asname or n.name).split('.')[0])
+    def visit_ExceptHandler(self, n):
+        if n.name: self._bind(n.name)
+        self.generic_visit(n)
+    def _scoped(self, n, args=None, body=None):
+        for d in getattr(n, 'decorator_list', []): self.visit(d)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): self._bind(n.name)
+        scope = {a.arg for a in (args.posonlyargs + args.args + args.kwonlyargs) if a} if args else set()
+        if args and args.vararg: scope.add(args.vararg.arg)
+        if args and args.kwarg: scope.add(args.kwarg.arg)
+        if args:
+            for d in args.defaults + [d for d in args.kw_defaults if d]: self.visit(d)
+        self.local.append(scope)
+        for stmt in (body if isinstance(body, list) else [body]): self.visit(stmt)
+        self.local.pop()
+    def visit_FunctionDef(self, n): self._scoped(n, n.args, n.body)
+    visit_AsyncFunctionDef = visit_FunctionDef
+    def visit_ClassDef(self, n): self._scoped(n, None, n.body)
+    def visit_Lambda(self, n): self._scoped(n, n.args, n.body)
+    def _comp(self, n):
+        self.local.append(set())
+        for g in n.generators: self.visit(g)
+        for part in ('elt', 'key', 'value'):
+            if hasattr(n, part): self.visit(getattr(n, part))
+        self.local.pop()
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comp
+
+
+def _names(src: str) -> _Names:
+    v = _Names()
+    try: v.visit(ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))))
+    except SyntaxError: pass
+    return v
+
+
+def hidden_names(path: Path) -> list:
+    "(cell index, name) for each visible cell that reads a name only a `#| hide` cell defined (private `_x` excepted)."
+    cells, shown, hidden, found = json.loads(Path(path).read_text())['cells'], set(), set(), []
+    for i, c in enumerate(cells):
+        if c['cell_type'] != 'code': continue
+        src = ''.join(c['source']); v = _names(src)
+        if 'hide' in directives(src): hidden |= v.defined - shown; continue
+        found += [(i, n) for n in sorted(v.read & hidden) if not n.startswith('_')]
+        shown |= v.defined; hidden -= v.defined
+    return found
+
+
 def report(path: Path) -> dict:
     cells = json.loads(Path(path).read_text())['cells']
     code = [''.join(c['source']) for c in cells if c['cell_type'] == 'code']
@@ -48,6 +103,7 @@ def report(path: Path) -> dict:
         stderr=sum(o.get('name') == 'stderr' for o in outputs),
         local_paths=sum(bool(_local_path.search(json.dumps(o))) for o in outputs),
         checks=sum(len(re.findall(r'\btest_\w+\(|\bassert\b', s)) for s in code),
+        hidden_names=len(hidden_names(path)),
     )
 
 

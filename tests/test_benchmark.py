@@ -1,0 +1,18 @@
+"The benchmark script runs and reports its figures (their size is for the benchmark to print, not for a test to time)."
+import json, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_benchmark_prints_and_saves_per_epoch_figures(tmp_path):
+    out = tmp_path/'bench.json'
+    r = subprocess.run([sys.executable, str(ROOT/'benchmarks'/'benchmark.py'), '--repeats', '1', '--no-course',
+                        '--json', str(out)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'Per-epoch time' in r.stdout and 'Peak memory' in r.stdout
+    rows = {row['model']: row for row in json.loads(out.read_text())['epochs']}
+    assert set(rows) == {'linear', 'simple_net'}
+    for row in rows.values():
+        assert all(row[k] > 0 for k in ['(a) lesson ms', '(b) loop ms', '(c) fast ms', '(d) bound ms'])
+        assert abs(row['c/d'] - row['(c) fast ms']/row['(d) bound ms']) < 1e-9
