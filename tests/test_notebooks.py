@@ -41,6 +41,12 @@ def test_no_visible_cell_needs_a_name_only_a_hidden_cell_defines(path):
 
 
 @pytest.mark.parametrize('path', NOTEBOOKS, ids=names)
+def test_import_cells_hold_only_imports(path):
+    # nbdev's docs build (nbdev_proc_nbs) executes every cell with an import, without the lesson's other cells
+    assert nb_shape.mixed_import_cells(path) == [], 'put these cells\' imports in a cell of their own'
+
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=names)
 def test_each_exporting_notebook_names_its_module(path):
     cells = json.loads(path.read_text())['cells']
     exps = [m.group(1) for c in cells if c['cell_type'] == 'code'

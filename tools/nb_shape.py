@@ -88,6 +88,21 @@ def hidden_names(path: Path) -> list:
     return found
 
 
+def mixed_import_cells(path: Path) -> list:
+    """Indices of code cells that nbdev's docs build would execute (it runs every cell holding an import) but that
+    hold more than imports: they fail there, with none of the lesson's variables defined."""
+    found = []
+    for i, c in enumerate(json.loads(Path(path).read_text())['cells']):
+        src = ''.join(c['source'])
+        if c['cell_type'] != 'code' or directives(src) & {'export', 'exports', 'exporti', 'exec_doc'}: continue
+        if re.search(r'^#\|\s*eval:\s*false', src, re.M): continue
+        try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!'))))
+        except SyntaxError: continue
+        if not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree)): continue
+        if not all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body): found.append(i)
+    return found
+
+
 def report(path: Path) -> dict:
     cells = json.loads(Path(path).read_text())['cells']
     code = [''.join(c['source']) for c in cells if c['cell_type'] == 'code']
@@ -104,6 +119,7 @@ def report(path: Path) -> dict:
         local_paths=sum(bool(_local_path.search(json.dumps(o))) for o in outputs),
         checks=sum(len(re.findall(r'\btest_\w+\(|\bassert\b', s)) for s in code),
         hidden_names=len(hidden_names(path)),
+        mixed_imports=len(mixed_import_cells(path)),
     )
 
 
