@@ -28,7 +28,8 @@ class TensorLoader:
                  drop_last:bool=False, # Skip a last batch smaller than `bs`
                  device=None, # Where the batches live; `None` means `default_device()`
                 ):
-        check_tensor(x, 'x', 'TensorLoader'); check_tensor(y, 'y', 'TensorLoader')
+        check_tensor(x, 'x', 'TensorLoader')
+        check_tensor(y, 'y', 'TensorLoader')
         self.bs = check_count(bs, 'bs', 'TensorLoader')
         if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
             raise ValueError(f"TensorLoader: x has shape {tuple(x.shape)} and y has shape {tuple(y.shape)}; "
