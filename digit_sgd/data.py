@@ -17,23 +17,34 @@ from fastai.data.external import untar_data, URLs
 # %% ../nbs/00_data.ipynb #dfc1f2d1
 class MnistDataError(RuntimeError):
     "The MNIST_SAMPLE data could not be found, downloaded or read; the message says what to do."
+    def _render_traceback_(self): return [f"MnistDataError: {self}"]  # IPython shows just this: the message first
+
+# %% ../nbs/00_data.ipynb #5e1c0a7d
+def _remove_lock(home:str, url:str):
+    "Delete the lock file that a failed `untar_data` leaves in the archive folder, and the folder if it is empty."
+    archive = Path(home).expanduser()/'archive'
+    (archive/f'{Path(url).name}.lock').unlink(missing_ok=True)
+    try: archive.rmdir()
+    except OSError: pass  # not empty (an archive is there), or not there at all
 
 # %% ../nbs/00_data.ipynb #9d7b059f
 OFFLINE_RECIPE = """If this machine has no internet access, put the archive in place by hand:
     export FASTAI_HOME=/some/folder/you/own      # fastai looks for its data under $FASTAI_HOME/data
     mkdir -p "$FASTAI_HOME/data"
     tar -xzf mnist_sample.tgz -C "$FASTAI_HOME/data"
-(mnist_sample.tgz is at {url} ; copy it over from a machine that is online.)"""
+(mnist_sample.tgz is at {url} ; copy it over from a machine that is online.)
+The course's scripts do all of this for you when given the archive:
+    DIGIT_SGD_ARCHIVE=/path/to/mnist_sample.tgz bash tools/course.sh"""
 
 def mnist_sample_path(url:str=URLs.MNIST_SAMPLE, # Where fastai downloads the archive from
                      ) -> Path: # The `mnist_sample` folder
     "Folder holding MNIST_SAMPLE, downloaded and extracted by fastai's `untar_data` on first use."
     home = os.environ.get('FASTAI_HOME', '~/.fastai')  # read now: fastai's own config is cached per process
     try: return Path(untar_data(url, base=home))
-    except Exception as e:
-        raise MnistDataError(
-            f"MNIST_SAMPLE is not under {home}/data and downloading it failed ({type(e).__name__}: {e}).\n"
-            + OFFLINE_RECIPE.format(url=url)) from e
+    except Exception as e: failure = f"{type(e).__name__}: {e}"
+    _remove_lock(home, url)
+    raise MnistDataError(f"MNIST_SAMPLE is not under {home}/data and could not be downloaded ({failure}).\n"
+                         + OFFLINE_RECIPE.format(url=url))
 
 # %% ../nbs/00_data.ipynb #a88029dc
 SPLITS = (('train', '3'), ('train', '7'), ('valid', '3'), ('valid', '7'))

@@ -15,12 +15,14 @@ def test_readme_is_generated_from_index():
     assert (ROOT/'README.md').read_text() == render_readme(), 'run: python tools/sync_readme.py'
 
 
-def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one():
+def test_readme_gives_the_two_commands_and_ci_runs_them():
     readme = (ROOT/'README.md').read_text()
     commands = re.findall(r'^bash tools/\w+\.sh$', readme, flags=re.M)
-    assert commands == ['bash tools/course.sh', 'bash tools/test.sh']
+    assert commands[:2] == ['bash tools/course.sh', 'bash tools/test.sh']   # the main and the test command, first
+    assert set(commands[2:]) <= {'bash tools/lab.sh'}                      # then only the way into JupyterLab
     ci = (ROOT/'.ci'/'run').read_text()
     assert re.search(r'^bash tools/test\.sh', ci, flags=re.M)
+    assert re.search(r'^bash tools/course\.sh --check-lessons', ci, flags=re.M)
 
 
 def test_settings():

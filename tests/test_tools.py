@@ -67,3 +67,25 @@ def test_hidden_names_are_found(tmp_path):
     # small_x and tempfile are read by visible cells but only a hidden cell made them; `_guard`, the lambda's `i`,
     # `e` and the comprehension's own small_x are fine, and a visible cell that defines small_x itself is fine
     assert nb_shape.hidden_names(p) == [(1, 'small_x'), (2, 'tempfile')]
+
+
+def test_runner_words_and_lesson_check(tmp_path):
+    assert (run_course.plural(1, 'notebook'), run_course.plural(2, 'PyTorch thread')) == ('1 notebook', '2 PyTorch threads')
+    out = lambda text: nbformat.v4.new_output('stream', name='stdout', text=text)
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('show(history)', outputs=[out('epoch 1: 0.9799, loss 10.95114')]),
+        nbformat.v4.new_code_cell("record_result('06_x', 'net', acc, secs)\nprint(acc)", outputs=[
+            out('validation accuracy 0.9823\n'),
+            nbformat.v4.new_output('execute_result', data={'text/html': '<td>0.998037</td>'}, execution_count=1)]),
+        nbformat.v4.new_code_cell("record_result('06_x', 'quiet', acc, secs)")])
+    nbformat.write(nb, tmp_path/'06_x.ipynb')
+    numbers = {'06_x': run_course.shown_numbers(tmp_path/'06_x.ipynb')}
+    assert numbers['06_x'] == {None: {'0.9799', '10.9511', '0.9823', '0.9980'}, 'net': {'0.9823', '0.9980'}}
+    rec = lambda acc, model='net', lesson='06_x': dict(lesson=lesson, model=model, accuracy=acc)
+    assert run_course.shown_in_lesson(rec(0.98231), numbers) == 'yes'      # printed to 4 decimals where recorded
+    assert run_course.shown_in_lesson(rec(0.998037), numbers) == 'yes'     # fastai's table shows 6
+    assert run_course.shown_in_lesson(rec(0.9799), numbers) == 'NO'        # shown, but not where 'net' is recorded
+    assert run_course.shown_in_lesson(rec(0.9799, 'quiet'), numbers) == 'yes'   # a cell that shows nothing: anywhere
+    assert run_course.shown_in_lesson(rec(0.9511, 'quiet'), numbers) == 'NO'    # not a piece of 10.95114
+    assert run_course.shown_in_lesson(rec(0.9951, lesson='other'), numbers) == '-'
+    assert run_course.shown_numbers(tmp_path/'missing.ipynb') == {}

@@ -2,10 +2,12 @@
 """Execute every course notebook top to bottom, each in a fresh Jupyter kernel, slow cells included, and print the
 results the lessons recorded (each model's validation accuracy and training time) plus how long each notebook took.
 
-Usage: python tools/run_course.py [--jobs 2] [--inplace] [--only PATTERN]
+Usage: python tools/run_course.py [--jobs 2] [--inplace] [--only PATTERN] [--check-lessons]
 New lessons are picked up by name: every `nbs/NN_*.ipynb` (NN = digits) runs, in name order.
+The table says, for each model, whether the committed lesson shows the same accuracy (its saved outputs hold the
+number to 4 decimals); --check-lessons makes any difference an error, for the machine the lessons were recorded on.
 """
-import argparse, json, os, shutil, sys, tempfile, time
+import argparse, json, os, re, shutil, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,6 +31,43 @@ def longest_first(nbs: list, previous: Path) -> list:
     try: last = {r['notebook']: r['seconds'] for r in json.loads(previous.read_text())['notebooks']}
     except (OSError, ValueError, KeyError): last = {}
     return sorted(nbs, key=lambda p: (last.get(p.name, 0), p.name), reverse=True)
+
+
+def plural(n: int, word: str) -> str: return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+NUMBER = re.compile(r'(?<![\d.])\d+\.\d{4,}(?![\d.])')          # a number shown with 4 or more decimals
+RECORD = re.compile(r"record_result\(\s*'[^']*',\s*'([^']*)'")   # the model named in a record_result call
+
+
+def cell_text(cell) -> str:
+    "All the text a cell's saved outputs show (printed text, plain-text and HTML results)."
+    parts = []
+    for out in cell.get('outputs', []):
+        data = out.get('data', {})
+        parts += [out.get('text', ''), data.get('text/plain', ''), data.get('text/html', '')]
+    return '\n'.join(p if isinstance(p, str) else ''.join(p) for p in parts)
+
+
+def shown_numbers(path: Path) -> dict:
+    """The numbers (rounded to 4 decimals) a notebook's saved outputs show: {model: those of the cell that records
+    it} for each `record_result` call whose cell shows numbers, and {None: those of the whole notebook}."""
+    try: nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError): return {}
+    rounded = lambda text: {f'{float(n):.4f}' for n in NUMBER.findall(text)}
+    shown = {None: rounded('\n'.join(cell_text(c) for c in nb.cells))}
+    for c in nb.cells:
+        if c.cell_type == 'code' and (m := RECORD.search(c.source)) and rounded(cell_text(c)):
+            shown[m.group(1)] = rounded(cell_text(c))
+    return shown
+
+
+def shown_in_lesson(rec: dict, lesson_numbers: dict) -> str:
+    """'yes' if the committed lesson shows the record's accuracy (to 4 decimals) where it records it (or anywhere,
+    if that cell shows no numbers), 'NO' if not, '-' if there is no such lesson."""
+    shown = lesson_numbers.get(rec['lesson'])
+    if not shown: return '-'
+    return 'yes' if f"{rec['accuracy']:.4f}" in shown.get(rec.get('model'), shown[None]) else 'NO'
 
 
 def kernel_env(results_dir: Path, jobs: int) -> dict:
@@ -68,22 +107,27 @@ def main(argv=None):
     ap.add_argument('--inplace', action='store_true', help='write outputs back into nbs/ (maintainers refreshing the docs)')
     ap.add_argument('--only', default=None, help='run only notebooks whose name contains this text')
     ap.add_argument('--require-cuda', action='store_true', help='fail unless every recorded model used the GPU (GPU workflow)')
+    ap.add_argument('--check-lessons', action='store_true',
+                    help='fail if an accuracy differs from the one the committed lesson shows (CI, on the recording machine)')
     ap.add_argument('--timeout', type=int, default=900, help='seconds allowed per cell (default: 900)')
     a = ap.parse_args(argv)
 
     nbs = course_notebooks(Path(a.nbs), a.only)
     if not nbs: sys.exit(f'No notebooks named NN_*.ipynb in {a.nbs}{" matching " + a.only if a.only else ""}.')
+    lesson_numbers = {p.stem: shown_numbers(p) for p in nbs}   # read before --inplace overwrites them
     out = Path(a.out); (out/'executed').mkdir(parents=True, exist_ok=True)
     results_dir = Path(tempfile.mkdtemp(prefix='results-', dir=out))
-    env = kernel_env(results_dir, a.jobs)
-    print(f"Running {len(nbs)} notebooks, {a.jobs} at a time ({env['OMP_NUM_THREADS']} PyTorch threads each), slow cells included...", flush=True)
+    jobs = max(1, min(a.jobs, len(nbs)))   # no more parallel slots than notebooks
+    env = kernel_env(results_dir, jobs)
+    print(f"Running {plural(len(nbs), 'notebook')}, {jobs} at a time "
+          f"({plural(int(env['OMP_NUM_THREADS']), 'PyTorch thread')} each), slow cells included...", flush=True)
     t0 = time.perf_counter()
     def _one(p):
         r = run_notebook(p, out/'executed', env, a.inplace, a.timeout)
         print(f"  {'ok  ' if r['error'] is None else 'FAIL'} {r['notebook']:<28} {r['seconds']:6.1f} s", flush=True)
         return r
-    with ThreadPoolExecutor(max(1, a.jobs)) as ex:
-        order = longest_first(nbs, out/'results.json') if a.jobs > 1 else nbs  # one at a time: course order
+    with ThreadPoolExecutor(jobs) as ex:
+        order = longest_first(nbs, out/'results.json') if jobs > 1 else nbs  # one at a time: course order
         futures = {p: ex.submit(_one, p) for p in order}
         runs = [futures[p].result() for p in nbs]  # reported in course order
     total = time.perf_counter() - t0
@@ -96,6 +140,7 @@ def main(argv=None):
     shutil.rmtree(results_dir, ignore_errors=True)  # the records live on in results.json
     (out/'results.json').write_text(json.dumps(dict(models=recs, notebooks=runs, total_seconds=total), indent=1))
     table = results_table(recs)
+    if len(table): table['as in lesson'] = [shown_in_lesson(r, lesson_numbers) for r in recs]
     import pandas as pd
     with pd.option_context('display.width', 200, 'display.max_colwidth', 60):
         print('\nModels trained (validation accuracy, training wall time):')
@@ -103,9 +148,15 @@ def main(argv=None):
         print('\nNotebooks (wall time, fresh kernel each):')
         print(pd.DataFrame([(r['notebook'], r['seconds'], 'ok' if r['error'] is None else 'FAILED') for r in runs],
                            columns=['notebook', 'seconds', 'status']).to_string(index=False, float_format=lambda x: f'{x:.1f}'))
-    print(f'\nTotal: {total:.1f} s for {len(runs)} notebooks ({a.jobs} at a time). Executed copies: {out/"executed"}; results: {out/"results.json"}')
+    print(f'\nTotal: {total:.1f} s for {plural(len(runs), "notebook")} ({jobs} at a time). Executed copies: {out/"executed"}; results: {out/"results.json"}')
     failed = [r for r in runs if r['error']]
     for r in failed: print(f"\n{r['notebook']} FAILED:\n{r['error'][-3000:]}", file=sys.stderr)
+    differ = [r for r in recs if shown_in_lesson(r, lesson_numbers) == 'NO']
+    if differ:
+        print(f"\n{len(differ)} of {len(recs)} accuracies differ from the committed lessons (marked NO). On other hardware "
+              "(another CPU, a GPU) that is expected, since rounding differs; on the machine the lessons were recorded "
+              "on they must match.", file=sys.stderr if a.check_lessons else sys.stdout)
+        if a.check_lessons: return 1
     if a.require_cuda:
         cpu_only = [f"{r['lesson']}: {r['model']}" for r in recs if not r.get('cuda_peak_mb')]
         if not recs or cpu_only:

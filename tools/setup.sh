@@ -1,31 +1,58 @@
-# Build (or reuse) the course's virtual environment with the pinned stack, then make sure the data is there.
-# Sourced by tools/course.sh and tools/test.sh; safe to run again (it only reinstalls when the pins change).
+# Build (or reuse) the course's virtual environment with the pinned stack, after checking (in seconds, with the plain
+# system Python) that the data can be had and the disk has room. Sourced by tools/course.sh, tools/test.sh and
+# tools/lab.sh; safe to run again (it only reinstalls when the pins change).
+# Everything it and the lessons write stays inside the project (.venv, .fastai_home, .cache): nothing under $HOME.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 VENV=${DIGIT_SGD_VENV:-$ROOT/.venv}
 PY=${PYTHON:-python3}
+command_name=${DIGIT_SGD_COMMAND:-bash tools/course.sh}
 
-"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "digit_sgd needs Python 3.10 or newer; $PY is $("$PY" --version). Set PYTHON=/path/to/python3.11." >&2; exit 1; }
+# 1. An interpreter that is Python 3.10 or newer, with the venv module
+fix="Install Python 3.10 or newer (python.org, or your package manager), then run: PYTHON=/path/to/python3.11 $command_name"
+if ! command -v "$PY" >/dev/null 2>&1; then
+  if [ -e "$PY" ]; then what="'$PY' is not an executable program"; else what="there is no '$PY' on this machine"; fi
+  echo "digit_sgd needs Python 3.10 or newer, but $what${PYTHON:+ (PYTHON=$PYTHON)}." >&2
+  echo "$fix" >&2; exit 1
+fi
+pyver=$("$PY" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))' 2>/dev/null) || pyver=""
+if [ -z "$pyver" ]; then
+  echo "digit_sgd needs Python 3.10 or newer, but '$PY' does not run as a Python interpreter." >&2; echo "$fix" >&2; exit 1
+fi
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
+  echo "digit_sgd needs Python 3.10 or newer, but '$PY' is Python $pyver." >&2; echo "$fix" >&2; exit 1
+fi
+if [ ! -x "$VENV/bin/python" ] && ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
+  echo "digit_sgd: '$PY' (Python $pyver) cannot create virtual environments: its venv module is missing." >&2
+  echo "On Debian or Ubuntu: sudo apt install python${pyver%.*}-venv ; then run $command_name again." >&2; exit 1
+fi
+
+# 2. Where things are written: inside the project unless you say otherwise
+export FASTAI_HOME=${FASTAI_HOME:-$ROOT/.fastai_home}            # data (fastai's own default would be ~/.fastai)
+cache=$ROOT/.cache
+export MPLCONFIGDIR=${MPLCONFIGDIR:-$cache/matplotlib}            # matplotlib's font cache
+export IPYTHONDIR=${IPYTHONDIR:-$cache/ipython}                   # the kernels' history and profile
+export XDG_CACHE_HOME=${XDG_CACHE_HOME:-$cache/xdg}               # torch, triton and others
+export JUPYTER_CONFIG_DIR=${JUPYTER_CONFIG_DIR:-$cache/jupyter/config}
+export JUPYTER_DATA_DIR=${JUPYTER_DATA_DIR:-$cache/jupyter/data}
+export JUPYTER_RUNTIME_DIR=${JUPYTER_RUNTIME_DIR:-$cache/jupyter/runtime}   # kernel connection files
+[ -n "${PIP_CACHE_DIR:-}" ] || export PIP_NO_CACHE_DIR=1            # pip's cache would go under $HOME
+
+# 3. The data and the disk, before anything heavy: fails in a second with what to do
+echo "Checking the data and the disk"
+"$PY" "$ROOT/tools/preflight.py" --command "$command_name" --venv "$VENV" || exit 1
+data_dir=$FASTAI_HOME/data
+
+# 4. The pinned stack
 [ -x "$VENV/bin/python" ] || { echo "Creating $VENV"; "$PY" -m venv "$VENV"; }
 want=$(cat settings.ini setup.py constraints.txt | sha256sum | cut -c1-16)
 stamp="$VENV/.digit_sgd-installed"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "Installing the pinned stack into $VENV (torch, fastai, nbdev, jupyterlab; a few minutes the first time)"
+  echo "Installing the pinned stack into $VENV (torch, fastai, nbdev, jupyterlab: about 3.1 GB to download, 6.7 GB on disk)"
   t0=$SECONDS
   "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e ".[dev]"
   echo "$want" > "$stamp"
   echo "Installed in $((SECONDS - t0)) s"
 fi
 export PATH="$VENV/bin:$PATH"
-# nbdev's git hooks (clean notebooks on merge); only inside a git checkout
-if git rev-parse --git-dir >/dev/null 2>&1 && ! git config --local --get include.path >/dev/null 2>&1; then nbdev_install_hooks >/dev/null; fi
-
-# Data: fastai's untar_data downloads MNIST_SAMPLE into $FASTAI_HOME/data (default ~/.fastai). Offline, a local copy
-# of the archive is used when one is given (DIGIT_SGD_ARCHIVE) or sits in ../shared/data.
-archive=${DIGIT_SGD_ARCHIVE:-$ROOT/../shared/data/mnist_sample.tgz}
-data_dir=${FASTAI_HOME:-$HOME/.fastai}/data
-if [ ! -d "$data_dir/mnist_sample" ] && [ -f "$archive" ]; then
-  echo "Seeding $data_dir from $archive"
-  mkdir -p "$data_dir" && tar -xzf "$archive" -C "$data_dir"
-fi

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command: every notebook under nbdev_test (cells flagged `#| slow` skipped), then the pytest suite.
 # Pass --slow to include the slow cells too.
+DIGIT_SGD_COMMAND="bash tools/test.sh${*:+ $*}"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 flags=""; [ "${1:-}" = "--slow" ] && flags="slow"
-n=$(ls nbs/*.ipynb | grep -v '/[_.]' | wc -l)
+n=$(ls nbs/*.ipynb | grep -v '/[_.]' | wc -l | tr -d ' ')
 echo "nbdev_test: $n notebooks${flags:+ (flags: $flags)}"
 t0=$SECONDS
 # two notebooks at a time, one PyTorch thread each: on 2 cores, more threads only make them wait on each other
