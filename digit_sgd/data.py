@@ -17,15 +17,7 @@ from fastai.data.external import untar_data, URLs
 # %% ../nbs/00_data.ipynb #dfc1f2d1
 class MnistDataError(RuntimeError):
     "The MNIST_SAMPLE data could not be found, downloaded or read; the message says what to do."
-    def _render_traceback_(self): return [f"MnistDataError: {self}"]  # IPython shows just this: the message first
-
-# %% ../nbs/00_data.ipynb #5e1c0a7d
-def _remove_lock(home:str, url:str):
-    "Delete the lock file that a failed `untar_data` leaves in the archive folder, and the folder if it is empty."
-    archive = Path(home).expanduser()/'archive'
-    (archive/f'{Path(url).name}.lock').unlink(missing_ok=True)
-    try: archive.rmdir()
-    except OSError: pass  # not empty (an archive is there), or not there at all
+    def _render_traceback_(self): return [f"MnistDataError: {self}"]  # what IPython shows instead of a traceback
 
 # %% ../nbs/00_data.ipynb #9d7b059f
 OFFLINE_RECIPE = """If this machine has no internet access, put the archive in place by hand:
@@ -33,8 +25,9 @@ OFFLINE_RECIPE = """If this machine has no internet access, put the archive in p
     mkdir -p "$FASTAI_HOME/data"
     tar -xzf mnist_sample.tgz -C "$FASTAI_HOME/data"
 (mnist_sample.tgz is at {url} ; copy it over from a machine that is online.)
-The course's scripts do all of this for you when given the archive:
-    DIGIT_SGD_ARCHIVE=/path/to/mnist_sample.tgz bash tools/course.sh"""
+The course's scripts unpack it for you into their own FASTAI_HOME (the project's .fastai_home unless set),
+and tools/lab.sh opens the lessons with that same data:
+    DIGIT_SGD_ARCHIVE=/path/to/mnist_sample.tgz bash tools/lab.sh"""
 
 def mnist_sample_path(url:str=URLs.MNIST_SAMPLE, # Where fastai downloads the archive from
                      ) -> Path: # The `mnist_sample` folder
@@ -43,8 +36,16 @@ def mnist_sample_path(url:str=URLs.MNIST_SAMPLE, # Where fastai downloads the ar
     try: return Path(untar_data(url, base=home))
     except Exception as e: failure = f"{type(e).__name__}: {e}"
     _remove_lock(home, url)
-    raise MnistDataError(f"MNIST_SAMPLE is not under {home}/data and could not be downloaded ({failure}).\n"
-                         + OFFLINE_RECIPE.format(url=url))
+    raise MnistDataError(f"MNIST_SAMPLE is not under {home}/data and could not be downloaded or unpacked "
+                         f"({failure}).\n" + OFFLINE_RECIPE.format(url=url))
+
+# %% ../nbs/00_data.ipynb #5e1c0a7d
+def _remove_lock(home:str, url:str):
+    "Delete the empty lock file fastai's download helper creates in the archive folder, and the folder if now empty."
+    archive = Path(home).expanduser()/'archive'
+    (archive/f'{Path(url).name}.lock').unlink(missing_ok=True)
+    try: archive.rmdir()
+    except OSError: pass  # not empty (an archive is there), or not there at all
 
 # %% ../nbs/00_data.ipynb #a88029dc
 SPLITS = (('train', '3'), ('train', '7'), ('valid', '3'), ('valid', '7'))

@@ -49,9 +49,10 @@ def test_no_data_fails_fast_installs_nothing_and_leaves_home_alone(newcomer, scr
                        capture_output=True, text=True, timeout=60)
     seconds, out = time.perf_counter() - start, r.stdout + r.stderr
     assert r.returncode != 0 and seconds < 30, (r.returncode, seconds, out)
-    assert 'cannot be downloaded' in out and 'Nothing has been installed' in out
+    assert out.startswith('Checking the data and the disk\ndigit_sgd: the data (MNIST_SAMPLE, 3 MB) is not on this')
+    assert 'cannot be downloaded' in out and out.rstrip().endswith('Nothing has been installed.')
     assert f'DIGIT_SGD_ARCHIVE=/path/to/mnist_sample.tgz bash tools/{script}' in out   # the one-variable fix
-    assert f'tar -xzf mnist_sample.tgz -C "{fastai_home}/data"' in out                 # and the manual one
+    assert f'tar -xzf /path/to/mnist_sample.tgz -C "{fastai_home}/data"' in out        # and the manual one
     assert 'Traceback' not in out and 'Installing' not in out
     assert not (repo/'.venv').exists() and not (repo/'.cache').exists()
     assert list(home.iterdir()) == [] and list(fastai_home.iterdir()) == []
@@ -98,7 +99,7 @@ def test_preflight_unpacks_a_given_archive(tmp_path, monkeypatch):
     assert preflight.check_data('bash tools/course.sh').startswith('data: ')           # present now
 
 
-@pytest.mark.parametrize('case, says', [('missing', 'is not a file'), ('not a tar', 'could not be unpacked'),
+@pytest.mark.parametrize('case, says', [('missing', 'is not a file'), ('not a tar', 'is not a complete mnist_sample.tgz'),
                                         ('wrong content', 'it is not mnist_sample.tgz')])
 def test_preflight_bad_archive_says_what_is_wrong_and_leaves_nothing(tmp_path, monkeypatch, case, says):
     archive = tmp_path/'a.tgz'
@@ -107,7 +108,7 @@ def test_preflight_bad_archive_says_what_is_wrong_and_leaves_nothing(tmp_path, m
     monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'fh'))
     monkeypatch.setenv('DIGIT_SGD_ARCHIVE', str(archive))
     with pytest.raises(preflight.PreflightError, match=says): preflight.check_data('bash tools/course.sh')
-    assert not (tmp_path/'fh'/'data').exists() or list((tmp_path/'fh'/'data').iterdir()) == []
+    assert not (tmp_path/'fh').exists()                       # not even the folders it would have made
 
 
 def test_preflight_refuses_a_disk_too_small(tmp_path):
@@ -119,3 +120,21 @@ def test_scripts_leave_git_hooks_to_contributors():
     for script in ('setup.sh', 'course.sh', 'test.sh', 'lab.sh'):
         assert 'nbdev_install_hooks' not in (ROOT/'tools'/script).read_text()
     assert 'nbdev_install_hooks' in (ROOT/'README.md').read_text()
+
+
+def test_relative_archive_is_found_from_where_you_are(newcomer):
+    "DIGIT_SGD_ARCHIVE=name.tgz means the file in the folder you run the command from, not in the project."
+    repo, home, fastai_home = newcomer
+    here = repo.parent/'elsewhere'; here.mkdir()
+    (here/'mnist_sample.tgz').write_bytes(b'not an archive')
+    r = subprocess.run(['bash', str(repo/'tools'/'course.sh')], cwd=here, capture_output=True, text=True, timeout=60,
+                       env=newcomer_env(home, fastai_home, DIGIT_SGD_ARCHIVE='mnist_sample.tgz'))
+    assert r.returncode != 0 and f'{here}/mnist_sample.tgz is not a complete mnist_sample.tgz' in r.stderr, r.stderr
+    assert not (repo/'.venv').exists() and list(home.iterdir()) == [] and list(fastai_home.iterdir()) == []
+
+
+def test_test_command_refuses_arguments_it_would_ignore(newcomer):
+    repo, home, fastai_home = newcomer
+    r = subprocess.run(['bash', 'tools/test.sh', '-k', 'foo'], cwd=repo, env=newcomer_env(home, fastai_home),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and 'takes at most one argument, --slow' in r.stderr

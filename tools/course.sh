@@ -4,7 +4,8 @@
 DIGIT_SGD_COMMAND="bash tools/course.sh${*:+ $*}"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 if [ ! -f "$data_dir/mnist_sample/digit_sgd_cache.pt" ]; then
-  echo "Getting the data (downloads MNIST_SAMPLE the first time, then decodes it once into a cache)"
+  if [ -d "$data_dir/mnist_sample" ]; then echo "Decoding the 14,434 images once into a cache"
+  else echo "Downloading MNIST_SAMPLE (3 MB), then decoding its images once into a cache"; fi
   python - <<'PY' || exit 1
 import sys
 from digit_sgd.data import load_mnist_sample, MnistDataError

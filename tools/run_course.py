@@ -26,11 +26,18 @@ def course_notebooks(nbs: Path, only: str | None = None) -> list[Path]:
     return [p for p in nbs_ if only is None or only in p.name]
 
 
+def has_slow_cells(path: Path) -> bool:
+    "Whether a notebook has cells flagged `#| slow` (False if it cannot be read)."
+    try: return any(c.cell_type == 'code' and '#| slow' in c.source for c in nbformat.read(path, as_version=4).cells)
+    except (OSError, ValueError): return False
+
+
 def longest_first(nbs: list, previous: Path) -> list:
-    "Start the slowest notebooks first (by the last run's times, else later lessons first), so parallel runs end together."
+    """Start the slowest notebooks first, so parallel runs end together: by the last run's times, or on a first run
+    those with slow cells first, then later lessons first."""
     try: last = {r['notebook']: r['seconds'] for r in json.loads(previous.read_text())['notebooks']}
     except (OSError, ValueError, KeyError): last = {}
-    return sorted(nbs, key=lambda p: (last.get(p.name, 0), p.name), reverse=True)
+    return sorted(nbs, key=lambda p: (last.get(p.name, 0), has_slow_cells(p), p.name), reverse=True)
 
 
 def plural(n: int, word: str) -> str: return f"{n} {word}{'' if n == 1 else 's'}"
@@ -144,7 +151,8 @@ def main(argv=None):
     import pandas as pd
     with pd.option_context('display.width', 200, 'display.max_colwidth', 60):
         print('\nModels trained (validation accuracy, training wall time):')
-        print(table.to_string(index=False, float_format=lambda x: f'{x:.4f}') if len(table) else '  (no lesson recorded a result)')
+        formats = {'valid accuracy': '{:.4f}'.format, 'train time (s)': lambda x: f'{x:.1f}' if x >= 1 else f'{x:.3f}'}
+        print(table.to_string(index=False, formatters=formats) if len(table) else '  (no lesson recorded a result)')
         print('\nNotebooks (wall time, fresh kernel each):')
         print(pd.DataFrame([(r['notebook'], r['seconds'], 'ok' if r['error'] is None else 'FAILED') for r in runs],
                            columns=['notebook', 'seconds', 'status']).to_string(index=False, float_format=lambda x: f'{x:.1f}'))

@@ -4,6 +4,10 @@
 # Everything it and the lessons write stays inside the project (.venv, .fastai_home, .cache): nothing under $HOME.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# paths given relative to where you are stay relative to where you are
+for v in DIGIT_SGD_ARCHIVE DIGIT_SGD_VENV FASTAI_HOME; do
+  case "${!v:-}" in ""|/*) ;; *) export "$v=$PWD/${!v}";; esac
+done
 cd "$ROOT"
 VENV=${DIGIT_SGD_VENV:-$ROOT/.venv}
 PY=${PYTHON:-python3}
@@ -16,12 +20,19 @@ if ! command -v "$PY" >/dev/null 2>&1; then
   echo "digit_sgd needs Python 3.10 or newer, but $what${PYTHON:+ (PYTHON=$PYTHON)}." >&2
   echo "$fix" >&2; exit 1
 fi
-pyver=$("$PY" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))' 2>/dev/null) || pyver=""
+pyver=$("$PY" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))' 2>"${TMPDIR:-/tmp}/digit_sgd_py.$$") || pyver=""
+why=$(head -n 1 "${TMPDIR:-/tmp}/digit_sgd_py.$$" 2>/dev/null); rm -f "${TMPDIR:-/tmp}/digit_sgd_py.$$"
 if [ -z "$pyver" ]; then
-  echo "digit_sgd needs Python 3.10 or newer, but '$PY' does not run as a Python interpreter." >&2; echo "$fix" >&2; exit 1
+  echo "digit_sgd needs Python 3.10 or newer, but '$PY' does not run as a Python interpreter${why:+ ($why)}." >&2
+  echo "$fix" >&2; exit 1
 fi
 if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
   echo "digit_sgd needs Python 3.10 or newer, but '$PY' is Python $pyver." >&2; echo "$fix" >&2; exit 1
+fi
+if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  venv_ver=$("$VENV/bin/python" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))' 2>/dev/null || echo "unknown")
+  echo "digit_sgd needs Python 3.10 or newer, but the existing environment $VENV uses Python $venv_ver." >&2
+  echo "Delete it (rm -rf '$VENV') and run $command_name again${PYTHON:+ (PYTHON=$PYTHON)}." >&2; exit 1
 fi
 if [ ! -x "$VENV/bin/python" ] && ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
   echo "digit_sgd: '$PY' (Python $pyver) cannot create virtual environments: its venv module is missing." >&2
@@ -49,7 +60,9 @@ data_dir=$FASTAI_HOME/data
 want=$(cat settings.ini setup.py constraints.txt | sha256sum | cut -c1-16)
 stamp="$VENV/.digit_sgd-installed"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "Installing the pinned stack into $VENV (torch, fastai, nbdev, jupyterlab: about 3.1 GB to download, 6.7 GB on disk)"
+  if "$VENV/bin/python" -c 'import torch' 2>/dev/null; then size="torch is already there"
+  else size="about 3.1 GB to download, 6.7 GB on disk"; fi
+  echo "Installing the pinned stack into $VENV (torch, fastai, nbdev, jupyterlab; $size)"
   t0=$SECONDS
   "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e ".[dev]"
   echo "$want" > "$stamp"

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The test command: every notebook under nbdev_test (cells flagged `#| slow` skipped), then the pytest suite.
 # Pass --slow to include the slow cells too.
+case "${1:-}" in
+  ""|--slow) [ $# -le 1 ] || { echo "tools/test.sh takes at most one argument, --slow; got: $*" >&2; exit 2; } ;;
+  *) echo "tools/test.sh takes at most one argument, --slow (include the slow cells); got: $*" >&2; exit 2 ;;
+esac
 DIGIT_SGD_COMMAND="bash tools/test.sh${*:+ $*}"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 flags=""; [ "${1:-}" = "--slow" ] && flags="slow"
