@@ -138,3 +138,14 @@ def test_test_command_refuses_arguments_it_would_ignore(newcomer):
     r = subprocess.run(['bash', 'tools/test.sh', '-k', 'foo'], cwd=repo, env=newcomer_env(home, fastai_home),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and 'takes at most one argument, --slow' in r.stderr
+
+
+def test_an_interpreter_that_does_not_run_says_why(newcomer):
+    "Like a pyenv shim with no version behind it: the interpreter's own complaint is shown."
+    repo, home, fastai_home = newcomer
+    shim = repo.parent/'python3.9'
+    shim.write_text('#!/bin/sh\necho "pyenv: python3.9: command not found" >&2\nexit 127\n'); shim.chmod(0o755)
+    r = subprocess.run(['bash', 'tools/course.sh'], cwd=repo, env=newcomer_env(home, fastai_home, PYTHON=str(shim)),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, (r.returncode, r.stderr)     # a clean exit, not a broken pipe under pipefail
+    assert "does not run as a Python interpreter (pyenv: python3.9: command not found)" in r.stderr

@@ -20,18 +20,20 @@ if ! command -v "$PY" >/dev/null 2>&1; then
   echo "digit_sgd needs Python 3.10 or newer, but $what${PYTHON:+ (PYTHON=$PYTHON)}." >&2
   echo "$fix" >&2; exit 1
 fi
-pyver=$("$PY" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))' 2>"${TMPDIR:-/tmp}/digit_sgd_py.$$") || pyver=""
-why=$(head -n 1 "${TMPDIR:-/tmp}/digit_sgd_py.$$" 2>/dev/null); rm -f "${TMPDIR:-/tmp}/digit_sgd_py.$$"
-if [ -z "$pyver" ]; then
+# an interpreter's version (fails if it does not run as Python), and whether it is 3.10 or newer
+py_version() { "$1" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))' 2>/dev/null; }
+py_new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; }
+if ! pyver=$(py_version "$PY"); then
+  why=$("$PY" -c '' 2>&1 || true); why=${why%%$'\n'*}   # its own complaint, e.g. a pyenv shim with nothing behind it
   echo "digit_sgd needs Python 3.10 or newer, but '$PY' does not run as a Python interpreter${why:+ ($why)}." >&2
   echo "$fix" >&2; exit 1
 fi
-if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
+if ! py_new_enough "$PY"; then
   echo "digit_sgd needs Python 3.10 or newer, but '$PY' is Python $pyver." >&2; echo "$fix" >&2; exit 1
 fi
-if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-  venv_ver=$("$VENV/bin/python" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))' 2>/dev/null || echo "unknown")
-  echo "digit_sgd needs Python 3.10 or newer, but the existing environment $VENV uses Python $venv_ver." >&2
+if [ -x "$VENV/bin/python" ] && ! py_new_enough "$VENV/bin/python"; then
+  echo "digit_sgd needs Python 3.10 or newer, but the existing environment $VENV uses Python" \
+       "$(py_version "$VENV/bin/python" || echo "(it does not run)")." >&2
   echo "Delete it (rm -rf '$VENV') and run $command_name again${PYTHON:+ (PYTHON=$PYTHON)}." >&2; exit 1
 fi
 if [ ! -x "$VENV/bin/python" ] && ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
