@@ -62,6 +62,8 @@ def check_l1_distance(fn):
     _check_distance(fn, mean_abs_distance, lambda d: [
         (d.mean((-1, -2)), "you averaged the signed differences: surplus and missing ink cancel out. "
                            "Hint: make every difference positive before averaging."),
+        (d.mean((-1, -2)).abs(), "you made the average positive, but by then the signed differences had already "
+                                 "cancelled. Hint: make every difference positive before averaging, not after."),
         (d.abs().sum((-1, -2)), f"the distances are {d[0].numel()} times too big for a {d.shape[-2]}×{d.shape[-1]} "
                                 "image: you added the differences up. Hint: divide by the number of pixels, "
                                 "as a mean does."),
@@ -79,22 +81,49 @@ def check_rmse_distance(fn):
         (d.abs().mean((-1, -2)), "this is the mean absolute difference: the root was taken before the mean, and "
                                  "the root of a square is just the size of the difference. Hint: square, then mean, "
                                  "then root."),
+        (d.abs().mean((-1, -2)).sqrt(), "this is the square root of the mean absolute difference: the differences "
+                                        "were never squared. Hint: square, then mean, then root."),
         (d.pow(2).sum((-1, -2)).sqrt(), "this is the L2 norm, built on a sum: it grows with the number of pixels. "
                                         "Hint: average the squares instead of adding them up.")])
     return "it gives one root mean squared difference per image, for a stack and for a single image alike."
 
 # %% ../nbs/72_ex_baseline.ipynb #01cba4c4
-def _blends():
-    "Two (4, 5) ideals and six blends of them: `t * ideal3 + (1 - t) * ideal7`, with no blend halfway (t = 0.5)."
+def _digits():
+    "Two (4, 5) ideals, 6 blends `t * ideal3 + (1 - t) * ideal7` (no t = 0.5) and 24 random images, none near a tie."
     g = torch.Generator().manual_seed(1)
     ideal3, ideal7 = torch.rand(2, 4, 5, generator=g)
     t = torch.tensor([0.9, 0.7, 0.6, 0.2, 1.0, 0.0])[:, None, None]
-    return t * ideal3 + (1 - t) * ideal7, ideal3, ideal7
+    noise = torch.rand(40, 4, 5, generator=g)
+    noise = noise[(mean_abs_distance(noise, ideal3) - mean_abs_distance(noise, ideal7)).abs() > 0.01][:24]
+    return torch.cat([t * ideal3 + (1 - t) * ideal7, noise]), ideal3, ideal7
+
+# %% ../nbs/72_ex_baseline.ipynb #132f0c40
+def _is_3_mistakes(x:Tensor, ideal3:Tensor, ideal7:Tensor) -> list:
+    "(what a typical wrong rule answers for the images `x`, what to say about it) pairs."
+    def nearer3(dist): return dist(x, ideal3) < dist(x, ideal7)
+    ink = x.mean((-1, -2))
+    how = "Hint: measure both distances with `mean_abs_distance`, as the exercise asks, and compare them."
+    return [(nearer3(rmse_distance), "you compared root mean squared (or squared) distances, and on some of these "
+                                     f"images they disagree with the mean absolute distance. {how}"),
+            (nearer3(lambda a, b: (a - b).mean((-1, -2))), "you compared signed mean differences, in which surplus "
+                                                           f"and missing ink cancel. {how}"),
+            ((ink - ideal3.mean()).abs() < (ink - ideal7.mean()).abs(),
+             "your answers compare only how bright the images are: an image can be as bright as the ideal 3 and "
+             f"still be shaped like the ideal 7. {how}"),
+            (nearer3(lambda a, b: (a - b).abs().amax((-1, -2))), "you compared the largest single-pixel differences, "
+                                                                 "so one pixel decides. Hint: every pixel should "
+                                                                 "count, each as much as the others.")]
+
+# %% ../nbs/72_ex_baseline.ipynb #2e0cb3dd
+def _splits(got:Tensor, d:Tensor) -> bool:
+    "Whether the bool answers `got` are `d < c` or `d > c` for some number c: they depend on `d` alone."
+    if got.all() or not got.any(): return False
+    return bool(d[got].max() < d[~got].min() or d[~got].max() < d[got].min())
 
 # %% ../nbs/72_ex_baseline.ipynb #8cbf6bae
 @checker('2.3')
 def check_is_3(fn):
-    x, ideal3, ideal7 = _blends()
+    x, ideal3, ideal7 = _digits()
     what = f'your answer for a stack of {len(x)} images'
     got = _expect_per_image(_call_pure(fn, x, ideal3, ideal7), x, what)
     expect_tensor(got, dtype=torch.bool, what=what, hint="A classifier answers True or False for each image: "
@@ -107,9 +136,14 @@ def check_is_3(fn):
         raise Wrong(f"no image was called a 3, though {int(want.sum())} of these {len(x)} are closer to the ideal 3. "
                     "Hint: compare the distance to the ideal 3 with the distance to the ideal 7.")
     if not torch.equal(got, want):
-        bad = [int(i) for i in (got != want).nonzero()]
-        raise Wrong(f"images {bad} of {len(x)} got the wrong answer. Hint: measure both distances the same way, with "
-                    "`mean_abs_distance`, and compare them.")
+        diagnose(got, _is_3_mistakes(x, ideal3, ideal7))
+        for k, ideal in (('3', ideal3), ('7', ideal7)):
+            if _splits(got, mean_abs_distance(x, ideal)):
+                raise Wrong(f"your answers depend only on each image's distance to the ideal {k}, as if it were "
+                            "compared with a fixed number. Hint: how near the ideal 3 is near enough depends on "
+                            "how near the ideal 7 is.")
+        raise Wrong(f"{int((got != want).sum())} of {len(x)} images got the wrong answer. Hint: measure both "
+                    "distances the same way, with `mean_abs_distance`, and compare them.")
     try: one = expect_tensor(_call_pure(fn, x[0], ideal3, ideal7), shape=(), dtype=torch.bool,
                              what='your answer for a single image', hint='One image should get one True or False.')
     except Wrong as e:
@@ -136,6 +170,8 @@ def check_accuracy(fn):
     diagnose(torch.tensor(float(got)), [
         (torch.tensor(float(right)), f"you counted the right predictions ({right} of {n}) instead of taking their "
                                      "fraction. Hint: an accuracy lies between 0 and 1, however many predictions."),
+        (torch.tensor(100 * right / n), "this is the accuracy as a percentage. Hint: the exercise asks for the "
+                                        "fraction itself, a number between 0 and 1."),
         (torch.tensor(1 - right / n), "this is the fraction of *wrong* predictions (the error rate). Hint: look at "
                                       "which pairs your comparison picks out."),
         (preds.float().mean(), "this is the fraction of predictions that are True, whatever the targets say. "

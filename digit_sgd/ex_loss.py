@@ -65,7 +65,12 @@ def _loss_of(fn, preds:Tensor, targets:Tensor, what:str) -> Tensor:
     "The learner's loss of copies of `preds` and `targets`, checked to be a scalar tensor that tracks gradients."
     p, t = preds.clone().requires_grad_(), targets.clone()
     try: got = call(fn, p, t)
-    except Wrong as e: raise Wrong(f"with scores of shape {tuple(preds.shape)}: {e}") from None
+    except Wrong as e:
+        if 'leaf Variable' in str(e):
+            e = Wrong("your function changes the scores in place (a method ending in `_`, such as `sigmoid_()`), which "
+                      "PyTorch refuses for a tensor that tracks gradients. Hint: use the version without the `_`: "
+                      "it returns a new tensor and leaves `preds` as it was.")
+        raise Wrong(f"with scores of shape {tuple(preds.shape)}: {e}") from None
     if isinstance(got, numbers.Number):
         raise Wrong(f"{what} is a Python number, but SGD needs a tensor it can call `backward` on: "
                     f"do not end with `.item()`.")
@@ -108,8 +113,8 @@ def check_broadcast_fix(grid_shape, fn):
                     f"(5,) and `targets` (5, 1). Hint: line the shapes up from the right; a dimension of size 1, "
                     f"or a missing one, is stretched to match the other.")
     if shape != (5, 5):
-        raise Wrong(f"`grid_shape`: {shape} is not the shape of the result. Hint: run the buggy code on "
-                    f"`torch.zeros(5, 1)` scores and targets and look at the `.shape` of what `torch.where` gives.")
+        raise Wrong(f"`grid_shape`: {shape} is not the shape of the result. Hint: write (5,) under (5, 1), lined up on "
+                    f"the right, and go column by column: a 1 or a gap takes the other side's size.")
     for p in (_P, _P.view(-1)):
         what = f"the loss for scores of shape {tuple(p.shape)}"
         got = _loss_of(fn, p, _T, what)
@@ -140,7 +145,10 @@ def _as_float(got) -> Tensor:
 def check_score_accuracy(fn):
     "Exercise 4.4: `fn(preds, targets)` is the share of images whose raw score is on the side of 0 of its label."
     p, t = _S.clone(), _Y.clone()
-    got = call(fn, p, t)
+    try: got = call(fn, p, t)
+    except Wrong as e:
+        if 'Bool' not in str(e): raise
+        raise Wrong(f"{e}. Hint: PyTorch does not average True/False values; turn them into 1.0/0.0 first.") from None
     _kept_inputs({'preds': p, 'targets': t}, {'preds': _S, 'targets': _Y})
     got = _as_float(got)
     ok = lambda said: torch.tensor(binary_accuracy(said, _Y == 1))
@@ -156,5 +164,6 @@ def check_score_accuracy(fn):
                    (1 - right, "you measured the share of wrong answers. Hint: count the images where the decision "
                     "and the label agree."),
                    (right*len(_S), "you counted the right answers. Hint: accuracy is a share, between 0 and 1.")])
-    expect_close(got, right, 'the accuracy', hint="Hint: a score above 0 means 3; then compare with `targets == 1`.")
+    expect_close(got, right, 'the accuracy', hint="Hint: for each image, which digit does its score say, and is that "
+                 "the digit its label says? Try a few by hand.")
     return "a score above 0 means 3, and the accuracy is the share of images where that decision matches the label."

@@ -14,58 +14,55 @@ from .loss import mnist_loss
 from .minibatch import train_epoch, batch_accuracy, BasicOptim, MiniLearner
 
 # %% ../nbs/75_ex_minibatch.ipynb #b5229629
-def _toy(n:int, d:int=5, seed:int=0) -> tuple:
-    "`n` random inputs of `d` numbers and their targets, 1. or 0. from the sign of a fixed random projection."
+def _toy(sizes:list, d:int=5, seed:int=0) -> list:
+    "`(xb, yb)` batches of these sizes: random inputs of `d` numbers, targets 1. or 0. from a fixed projection's sign."
     w = torch.randn(d, 1, generator=torch.Generator().manual_seed(1234))
-    x = torch.randn(n, d, generator=torch.Generator().manual_seed(seed))
-    return x, (x @ w > 0).float()
-
-# %% ../nbs/75_ex_minibatch.ipynb #a9fe096e
-def _batches(x:Tensor, y:Tensor, sizes:list) -> list:
-    "Consecutive `(xb, yb)` batches of the given sizes, each its own copy."
-    return [(a.clone(), b.clone()) for a, b in zip(x.split(sizes), y.split(sizes))]
+    x = torch.randn(sum(sizes), d, generator=torch.Generator().manual_seed(seed))
+    return list(zip(x.split(sizes), (x @ w > 0).float().split(sizes)))
 
 # %% ../nbs/75_ex_minibatch.ipynb #3c26e88d
-def _run(fn, *args, name:str|None=None, none_hint:str=''):
-    "`call(fn, *args)`, naming the error of a step outside `no_grad`, and adding `none_hint` to one about None."
+def _run(fn, *args, name:str|None=None, hints:dict={}):
+    "`call(fn, *args)`, naming the error of a step outside `no_grad`, and adding `hints[k]` to an error that says `k`."
     try: return call(fn, *args, name=name)
     except Wrong as e:
         if 'leaf Variable' in str(e): raise Wrong("a parameter was changed in place while autograd was recording, "
                                                   "which PyTorch refuses. Hint: update inside `torch.no_grad()`.")
-        if 'NoneType' in str(e) and none_hint: raise Wrong(f"{e} Hint: {none_hint}")
+        hint = next((h for k, h in hints.items() if k in str(e)), None)
+        if hint: raise Wrong(f"{str(e).rstrip('.')}. Hint: {hint}") from None
         raise
 
 # %% ../nbs/75_ex_minibatch.ipynb #8c81f640
 def _number(v, what:str) -> float:
-    "`v` as a float if it is a number or a one-number tensor, else `Wrong`."
-    if isinstance(v, Tensor) and v.numel() == 1: return float(v.detach())
+    "`v` as a float if it is a Python number, else `Wrong` (saying, for a tensor, how to turn it into a float)."
     if isinstance(v, (int, float)) and not isinstance(v, bool): return float(v)
+    if isinstance(v, Tensor): raise Wrong(f"{what} is a tensor; it should be a Python float. Hint: use `.item()`.")
     raise Wrong(f"{what} should be a number, got {type(v).__name__}." + (" Is `return` missing?" if v is None else ""))
 
 # %% ../nbs/75_ex_minibatch.ipynb #ebd0c21d
 @checker('5.1')
 def check_batch_accuracy(fn):
-    preds = torch.tensor([[2.], [0.3], [-0.2], [0.4], [-3.], [1.5], [0.1], [-1.]])
-    targets = torch.tensor([[1.], [1.], [0.], [0.], [0.], [1.], [0.], [0.]])
+    preds = torch.tensor([[2.], [0.3], [-0.2], [0.4], [-3.], [1.5], [0.1], [-1.], [0.], [-0.7], [0.8]])
+    targets = torch.tensor([[1.], [1.], [0.], [0.], [0.], [1.], [0.], [0.], [0.], [0.], [1.]])
     p, t = preds.clone(), targets.clone()
-    got = call(fn, p, t)
+    got = _run(fn, p, t, hints={'Got: Bool': "PyTorch does not average True/False; turn them into 1.0/0.0 first."})
     if not (torch.equal(p, preds) and torch.equal(t, targets)):
         raise Wrong("your function changed `preds` or `targets` in place. Hint: `torch.sigmoid(x)` leaves `x` as it "
                     "is; `x.sigmoid_()` overwrites it.")
-    got = expect_tensor(got, shape=(), what='the accuracy', hint="Hint: compare each prediction with its target, "
-                        "then average the matches into one number.")
-    right = (preds > 0) == (targets == 1)
+    got = expect_tensor(got, shape=(), what='the accuracy', hint="Hint: average the matches into one number.")
+    share = lambda said, t=targets: (said == (t == 1)).float().mean()    # the accuracy of these decisions
+    swapped = "you counted the wrong ones: 3 and 7 are swapped. Hint: a score above 0 means a 3."
     diagnose(got.float(), [
-        (((preds > 0.5) == (targets == 1)).float().mean(), "a score of 0.3 or 0.4 counted as a 7: you compared the raw "
-         "scores with 0.5. Hint: 0.5 is the threshold for the sigmoid of a score; for the score itself it is 0."),
-        (((torch.sigmoid(preds) > 0) == (targets == 1)).float().mean(), "every image counted as a 3: a sigmoid is "
-         "always above 0. Hint: compare the sigmoid with 0.5, or the raw score with 0."),
-        ((~right).float().mean(), "you counted the wrong ones: 3 and 7 are swapped. Hint: a score above 0 means a 3."),
+        (share(preds > 0.5), "a score of 0.3 or 0.4 counted as a 7: you compared the raw scores with 0.5. Hint: 0.5 "
+         "is the threshold for the sigmoid of a score; for the score itself it is 0."),
+        (share(preds >= 0), "a score of exactly 0 counted as a 3. Hint: only a score above 0 means a 3."),
+        (targets.mean(), "that is what calling every image a 3 gives (a sigmoid, for one, is always above 0). Hint: "
+         "compare the sigmoid with 0.5, or the raw score with 0."),
+        (share(preds <= 0), swapped), (share(preds < 0), swapped),
+        (share(preds > 0, targets.view(-1)), "your comparison made an (N, N) grid: compare tensors of the same shape."),
         ((preds > 0).float().mean(), "that is the share predicted to be 3s. Hint: compare each one with its target."),
-        (right.float().sum(), "that is how many are right, not which share. Hint: take the mean of the matches.")])
-    if not got.is_floating_point():
-        raise Wrong(f"the accuracy has dtype {got.dtype}: a share needs floats. Hint: turn the matches into floats.")
-    expect_close(got, batch_accuracy(preds, targets), 'the accuracy')
+        (share(preds > 0) * len(preds), "that is how many are right, not which share. Hint: take their mean.")])
+    if not got.is_floating_point(): raise Wrong(f"the accuracy has dtype {got.dtype}; a share needs floats.")
+    expect_close(got, batch_accuracy(preds, targets), 'the accuracy', "Hint: decide 3 or 7 per score, then compare.")
     small = torch.tensor([[-0.7], [0.2], [5.]]), torch.tensor([[0.], [0.], [1.]])    # another batch, of 3
     expect_close(expect_tensor(call(fn, *small), (), what='the accuracy of 3 images'), 2/3, 'the accuracy of 3 images')
     return "a score above 0 (a sigmoid above 0.5) means a 3, and the accuracy is the share of matches."
@@ -86,26 +83,24 @@ def _sgd(w:Tensor, b:Tensor, batches:list, lr:float, zero:bool=True, sign:float=
 # %% ../nbs/75_ex_minibatch.ipynb #b5cd07b2
 @checker('5.2')
 def check_train_epoch(fn):
-    batches = _batches(*_toy(40), [16, 16, 8])
+    batches = _toy([16, 16, 8])
     w0, b0 = torch.randn(5, 1, generator=torch.Generator().manual_seed(1)), torch.zeros(1)
     w, b = w0.clone().requires_grad_(), b0.clone().requires_grad_()
     got = _run(fn, lambda xb: xb @ w + b, batches, mnist_loss, [w, b], 0.5)
-    if torch.equal(w.detach(), w0) and torch.equal(b.detach(), b0):
-        raise Wrong("the parameters did not change. Hint: `p = p - ...` makes a new tensor and leaves the parameter "
-                    "as it was; change it in place with `-=`.")
     rw, rb = w0.clone().requires_grad_(), b0.clone().requires_grad_()
     want = train_epoch(lambda xb: xb @ rw + rb, batches, mnist_loss, [rw, rb], 0.5)
     diagnose(w.detach(), [
+        (w0, "the parameters did not change. Hint: `p = p - ...` makes a new tensor and leaves the parameter as it "
+         "was; change it in place with `-=`."),
         (_sgd(w0, b0, batches, 0.5, zero=False)[0], "the weights are what they become when the gradients are never "
          "reset: each batch's gradient adds onto the previous ones. Hint: zero each `.grad` after its step."),
         (_sgd(w0, b0, batches, 0.5, sign=-1.)[0], "the weights moved along the gradient, uphill, so the loss grows. "
          "Hint: a step subtracts `lr` times the gradient.")])
-    expect_close(w, rw, 'the weights after the epoch', hint="Hint: after each batch, move each parameter by "
-                 "`-lr * grad`, then reset its gradient.")
+    expect_close(w, rw, 'the weights after the epoch', "Hint: after each batch, step by `-lr * grad`, then reset.")
     expect_close(b, rb, 'the bias after the epoch')
     if any(p.grad is not None and p.grad.abs().sum() > 0 for p in (w, b)):
-        raise Wrong("the parameters are right, but their `.grad` still holds a gradient after the epoch. Hint: reset "
-                    "the gradients after each step, so the next `backward` starts from zero.")
+        raise Wrong("the parameters are right, but `.grad` still holds a gradient after the epoch: were the gradients "
+                    "reset before each `backward`, not after each step? Hint: reset them after it, so none is left.")
     got, losses = _number(got, 'the returned loss'), torch.tensor(_sgd(w0, b0, batches, 0.5)[2])
     diagnose(torch.tensor(got), [(losses.mean(), "the loss is the plain mean of the batch losses, but the last batch "
                                   "holds only 8 items. Hint: weight each batch's loss by its number of items."),
@@ -120,18 +115,19 @@ def check_optim(cls):
     w, b, unused = [t.requires_grad_() for t in (torch.tensor([1., -2., 3.]), torch.tensor([0.5]), torch.ones(2))]
     opt = call(cls, [w, b, unused], 0.25, name=cls.__name__)     # `unused` never gets a gradient
     ((w * torch.tensor([1., 2., 3.])).sum() + 4 * b.sum()).backward()
-    w0, grad0, none = w.detach().clone(), w.grad.clone(), "a parameter with no gradient yet has `.grad` None; skip it."
-    _run(getattr(opt, 'step', None), name='step', none_hint=none)
+    w0, grad0 = w.detach().clone(), w.grad.clone()
+    none = {'NoneType': "a parameter with no gradient yet has `.grad` None; skip it."}
+    _run(getattr(opt, 'step', None), name='step', hints=none)
     hint = "Hint: `step` moves each parameter that has a gradient by `-lr * grad`, in place."
-    if torch.equal(w.detach(), w0): raise Wrong(f"`step` did not move the parameters. {hint}")
-    diagnose(w.detach(), [(w0 + 0.25 * grad0, "`step` moved the parameters along the gradient, uphill. " + hint)])
+    diagnose(w.detach(), [(w0, f"`step` did not move the parameters. {hint}"),
+                          (w0 + 0.25 * grad0, f"`step` moved the parameters along the gradient, uphill. {hint}")])
     expect_close(w, w0 - 0.25 * grad0, 'the weights after `step`', hint)
     expect_close(b, torch.tensor([-0.5]), 'the bias after `step`', hint)
     expect_close(unused, torch.ones(2), 'the parameter without a gradient, after `step`')
     if w.grad is None or not torch.equal(w.grad, grad0): raise Wrong("`step` changed the gradients. Hint: `step` "
                                                                      "only moves; resetting is `zero_grad`'s job.")
     moved = w.detach().clone()
-    _run(getattr(opt, 'zero_grad', None), name='zero_grad', none_hint=none)
+    _run(getattr(opt, 'zero_grad', None), name='zero_grad', hints=none)
     if not torch.equal(w.detach(), moved): raise Wrong("`zero_grad` changed the parameters themselves. Hint: it "
                                                        "resets each parameter's `.grad`, not the parameter.")
     if any(p.grad is not None and p.grad.abs().sum() > 0 for p in (w, b)):
@@ -151,70 +147,71 @@ class _Probe(nn.Module):
 
 # %% ../nbs/75_ex_minibatch.ipynb #0d717d8f
 class _Spy(MiniLearner):
-    "MiniLearner that also notes, per epoch, the plain means of the batch losses and metrics (in `per_batch`)."
-    def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs); self.losses, self.per_batch = [], []
-    def one_batch(self, xb, yb, batch=0):
-        self.losses.append(super().one_batch(xb, yb, batch))
-        return self.losses[-1]
+    "A quiet MiniLearner on the CPU that also notes, per epoch, the plain means of the batch losses and metrics."
+    def __init__(self, *args): super().__init__(*args, device='cpu'); self.losses, self.per_batch = [], []
+    def fit(self, epochs, lr): super().fit(epochs, lr, show_progress=False)
+    def one_batch(self, *args): self.losses.append(super().one_batch(*args)); return self.losses[-1]
     def validate(self):
-        with torch.no_grad(): v = torch.tensor([[float(f(self.model(xb), yb)) for f in (self.loss_func, self.metric)]
-                                                for xb, yb in self.valid_dl]).mean(0).tolist()
-        self.per_batch.append(dict(train_loss=sum(self.losses) / max(len(self.losses), 1), valid_loss=v[0],
-                                   batch_accuracy=v[1]))
+        with torch.no_grad(): v = [(self.loss_func(p := self.model(x), y), self.metric(p, y)) for x, y in self.valid_dl]
+        means = [sum(map(float, l)) / max(len(l), 1) for l in (self.losses, *zip(*v))]  # train loss, valid loss, metric
+        self.per_batch.append(dict(zip(('train_loss', 'valid_loss', 'batch_accuracy'), means)))
         self.losses = []
         return super().validate()
 
-# %% ../nbs/75_ex_minibatch.ipynb #922fbb8b
-class _NoZero(BasicOptim):
-    "BasicOptim whose `zero_grad` forgets to reset the gradients."
-    zero_grad = lambda self: None
+# %% ../nbs/75_ex_minibatch.ipynb #54a66fb5
+class _Watch(BasicOptim):
+    "BasicOptim that appends to `log` at each `step`, refuses a model, and resets no gradient if `zero` is False."
+    def __init__(self, params, lr, log:list, zero:bool=True):
+        if isinstance(params, nn.Module): raise Wrong("the optimizer was given the model itself. Hint: an optimizer "
+                                                     "takes the tensors to train, `self.model.parameters()`.")
+        super().__init__(params, lr); self.log, self.zero = log, zero
+    def step(self): self.log.append('step'); super().step()
+    def zero_grad(self):
+        if self.zero: super().zero_grad()
 
-# %% ../nbs/75_ex_minibatch.ipynb #313aff4b
-def _fit_both(cls, make=MiniLearner, opt_func=BasicOptim) -> tuple:
-    "Train `cls` and `make` from the same weights on the same batches, fit(2) then fit(1): (learner, probe, ours)."
-    (x, y), (vx, vy) = _toy(84, 6, seed=2), _toy(38, 6, seed=3)
-    with torch.random.fork_rng(devices=[]): model0 = (torch.manual_seed(0), nn.Linear(6, 1))[1]
-    data = lambda: (_batches(x, y, [32, 32, 20]), _batches(vx, vy, [25, 13]))
-    ours = make(*data(), deepcopy(model0), mnist_loss, opt_func, batch_accuracy, device='cpu')
-    for epochs in (2, 1): ours.fit(epochs, 0.5, show_progress=False)
-    if cls is None: return None, None, ours
-    probe = _Probe(deepcopy(model0))
-    learn = call(cls, *data(), probe, mnist_loss, BasicOptim, batch_accuracy, name=getattr(cls, '__name__', None))
-    for epochs in (2, 1): _run(getattr(learn, 'fit', None), epochs, 0.5, name='fit')
-    return learn, probe, ours
+# %% ../nbs/75_ex_minibatch.ipynb #f9818680
+def _train(cls, zero:bool=True, lrs:tuple=(0.5, 0.2)) -> tuple:
+    "`cls` trained with a `_Watch`, from fixed weights, fit(2, lrs[0]) then fit(1, lrs[1]): (learner, probe, steps)."
+    log = []
+    with torch.random.fork_rng(devices=[]): probe = _Probe((torch.manual_seed(0), nn.Linear(6, 1))[1])
+    learn = call(cls, _toy([32, 32, 20], 6, seed=2), _toy([25, 13], 6, seed=3), probe, mnist_loss,
+                 lambda params, lr: _Watch(params, lr, log, zero), batch_accuracy, name=cls.__name__)
+    for epochs, lr in zip((2, 1), lrs): _run(getattr(learn, 'fit', None), epochs, lr, name='fit')
+    return learn, probe, log
 
-# %% ../nbs/75_ex_minibatch.ipynb #cc37afa1
-def _difference(epoch:int, key:str, got:float, want:float, per_batch:float, no_zero:float) -> str:
-    "What is wrong with `key` of `epoch`, naming a typical mistake when `got` is what that mistake gives."
-    close, where = lambda a: abs(got - a) <= 1e-6 + 1e-5 * abs(a), (f"epoch {epoch}: `{key}` is {got:.6f}, but "
-             f"MiniLearner, trained from the same weights on the same batches, records {want:.6f}")
-    if close(no_zero): return (f"{where}: that is what training gives when the gradients are never reset, so each "
-                               "batch's gradient adds onto the previous ones. Hint: reset them after each step.")
-    if close(per_batch): return (f"{where}: that is the plain mean over the batches, but the last batch is smaller "
-                                 "than the others. Hint: weight each batch by its number of items.")
+# %% ../nbs/75_ex_minibatch.ipynb #f27b1b76
+def _difference(epoch:int, key:str, got:float, want:float, no_zero:list, same_lr:list, per_batch:list) -> str:
+    "What is wrong with `key` of `epoch`, naming the first mistake whose records (given) hold `got` there."
+    where = f"epoch {epoch}: `{key}` is {got:.6f}, but MiniLearner, trained the same way, records {want:.6f}"
+    for r, msg in [(no_zero, "training gives when the gradients are never reset. Hint: reset them after each step."),
+                   (same_lr, "a second `fit` gives if it keeps the old lr. Hint: give the optimizer the new lr."),
+                   (per_batch, "a plain mean over the batches gives. Hint: weight each batch by its size.")]:
+        if abs(got - r[epoch][key]) <= 1e-6 + 1e-5 * abs(r[epoch][key]): return f"{where}: that is what {msg}"
     if key == 'train_loss': return f"{where}. Hint: it is the mean, over the epoch's items, of each batch's loss."
     return f"{where}. Hint: it is measured on every validation item, after the epoch's training."
 
-# %% ../nbs/75_ex_minibatch.ipynb #f9818680
+# %% ../nbs/75_ex_minibatch.ipynb #589d2fa5
 @checker('5.4')
 def check_learner(cls):
     if not isinstance(cls, type): raise Wrong(f"the answer should be a class, got {type(cls).__name__}.")
-    learn, probe, ours = _fit_both(cls, _Spy)
-    no_zero = _fit_both(None, opt_func=_NoZero)[2]
+    (learn, probe, log), ours = _train(cls), _train(_Spy)[0]      # log: one entry per step of the learner's optimizer
+    no_zero, same_lr = _train(_Spy, zero=False)[0].records, _train(_Spy, lrs=(0.5, 0.5))[0].records
     if all(torch.equal(p, p0) for p, p0 in zip(probe.model.parameters(), probe.start)):
-        raise Wrong("after `fit` the model's parameters are still their starting values. Hint: does `fit` make the "
-                    "optimizer, and does `one_batch` call its `step`?")
+        raise Wrong("after `fit` the model's parameters are still their starting values: " + ("every `step` found no "
+                    "gradient to follow. Hint: the order is `backward`, `step`, `zero_grad`." if log else
+                    "the optimizer never took a step. Hint: does `fit` make it with `self.opt_func`, and `one_batch` "
+                    "call `step`?"))
     records, keys = getattr(learn, 'records', None), ('train_loss', 'valid_loss', 'batch_accuracy')
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise Wrong(f"`self.records` should be a list of dicts, one per epoch, got {type(records).__name__}.")
     if len(records) != 3: raise Wrong(f"after fit(2) and then fit(1), `self.records` holds {len(records)} records, "
                                       "expected 3. Hint: each epoch appends one; a second `fit` adds to the same list.")
-    for epoch, (got, want) in enumerate(zip(records, ours.records)):
+    for e, (got, want) in enumerate(zip(records, ours.records)):     # e: the epoch
         for k in keys:
-            if k not in got: raise Wrong(f"the record of epoch {epoch} has no key {k!r}; it needs {', '.join(keys)}.")
-            g = _number(got[k], f"`{k}` of epoch {epoch}")
+            if k not in got: raise Wrong(f"the record of epoch {e} has no key {k!r}; it needs {', '.join(keys)}.")
+            g = _number(got[k], f"`{k}` of epoch {e}")
             if abs(g - want[k]) > 1e-5 + 1e-4 * abs(want[k]):
-                raise Wrong(_difference(epoch, k, g, want[k], ours.per_batch[epoch][k], no_zero.records[epoch][k]))
+                raise Wrong(_difference(e, k, g, want[k], no_zero, same_lr, ours.per_batch))
     valid = [(train, grad) for n, train, grad in probe.calls if n in (25, 13)]      # validation batches: 25 and 13
     for bad, msg in [(any(grad for _, grad in valid), "`validate` ran the model with autograd on. Hint: measure inside "
                       "`with torch.no_grad():`."),
@@ -223,7 +220,8 @@ def check_learner(cls):
                      (not all(train for n, train, _ in probe.calls if n not in (25, 13)), "after a validation the "
                       "model stayed in evaluation mode while training. Hint: switch back with `self.model.train()`."),
                      (any(p.grad is not None and p.grad.abs().sum() > 0 for p in probe.parameters()), "the model's "
-                      "`.grad` still holds a gradient after `fit`. Hint: reset the gradients after each step.")]:
+                      "`.grad` still holds a gradient after `fit`: was it reset before each `backward` rather than "
+                      "after each step? Hint: call `zero_grad` after `step`, so that none is left.")]:
         if bad: raise Wrong("the numbers match, but " + msg)
     got = call(getattr(learn, 'validate', None), name='validate')
     if not (isinstance(got, tuple) and len(got) == 2): raise Wrong(f"`validate()` should return a tuple (loss, "

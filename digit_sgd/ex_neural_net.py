@@ -26,6 +26,15 @@ def _expect_unchanged(before:list, # Copies of the inputs, taken before the call
                         "compute a new tensor and leave the input as it was.")
 
 # %% ../nbs/76_ex_neural_net.ipynb #2eb03dec
+def _call(fn, *args, hints:dict):
+    "`call(fn, *args)`, adding to its error the hint of the first key of `hints` that the error's message contains."
+    try: return call(fn, *args)
+    except Wrong as e:
+        hint = next((h for k, h in hints.items() if k in str(e)), None)
+        if hint is None: raise
+        raise Wrong(f"{str(e).rstrip('.')}. Hint: {hint}") from None
+
+# %% ../nbs/76_ex_neural_net.ipynb #ed1e9ac1
 @checker('6.1')
 def check_merge(fn):
     "Check `fn(w1, b1, w2, b2) -> (w, b)`: one linear layer computing what the two do one after the other."
@@ -33,7 +42,10 @@ def check_merge(fn):
     args = [torch.randn(5, 4, generator=g), torch.randn(4, generator=g), torch.randn(4, 3, generator=g),
             torch.randn(3, generator=g)]
     before = [a.clone() for a in args]
-    got = call(fn, *args)
+    order = "in `a@b` the last size of `a` must be the first of `b`: `w1` is (5, 4), `b1` (4,), `w2` (4, 3), `b2` (3,)."
+    got = _call(fn, *args, hints={'must match the size': "`b1` holds one number per hidden feature and `b2` one per "
+                                  "output, so they cannot simply be added: follow `b1` through the second layer.",
+                                  'size mismatch': order, 'cannot be multiplied': order})
     _expect_unchanged(before, args, ['w1', 'b1', 'w2', 'b2'])
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Wrong(f"your function should return two tensors, `w, b`, got {type(got).__name__}"
@@ -56,7 +68,9 @@ def check_relu(fn):
     "Check `fn(x)` against `F.relu(x)`: negatives become 0, everything else passes through, `x` is left alone."
     x = torch.tensor([[-2., -0.5, 0., 0.5], [3., -1., 1., -3.]])
     before = x.clone()
-    got = call(fn, x)
+    got = _call(fn, x, hints={'ambiguous': "Python's `max` (like `if`, `and`, `or`) needs one True or False, but "
+                              "a comparison of tensors gives one per element; use a tensor operation, which works "
+                              "element by element."})
     _expect_unchanged([before], [x], ['x'])
     if isinstance(got, tuple):
         raise Wrong("the result is a tuple, not a tensor: `torch.max(x, 0)` does not compare with 0, it takes the "
@@ -81,11 +95,8 @@ def _additivity_gap(net, a, b) -> float:
 def _built_net(fn, sizes:tuple) -> nn.Sequential:
     "The learner's network for `sizes` (default sizes when empty), or `Wrong` saying how it differs from simple_net's."
     where = f"for sizes {sizes}" if sizes else "with its default sizes"
-    try: net = call(fn, *sizes)
-    except Wrong as e:
-        if 'not a Module subclass' not in str(e): raise
-        raise Wrong(f"{e}. Hint: `nn.Sequential` takes modules (objects such as `nn.Linear(2, 3)`), "
-                    "not plain functions or classes.") from None
+    net = _call(fn, *sizes, hints={'not a Module subclass': "`nn.Sequential` takes modules (objects such as "
+                                   "`nn.Linear(2, 3)`), not plain functions or classes."})
     if net is None: raise Wrong("your function returned None: does it end with `return`?")
     if not isinstance(net, nn.Sequential):
         raise Wrong(f"your function returned a {type(net).__name__}; build the network with `nn.Sequential`.")
@@ -110,18 +121,20 @@ def check_simple_net(fn):
         _built_net(fn, ())
         net, ref = _built_net(fn, (6, 5, 2)), simple_net(6, 5, 2)
     g = torch.Generator().manual_seed(0)
+    x = 3 * torch.randn(4, 6, generator=g)    # large enough that some hidden features exceed 6
     with torch.no_grad():
         for p, q in zip(net.parameters(), ref.parameters()):   # the same fixed parameters in both
             p.copy_(torch.randn(p.shape, generator=g))
             q.copy_(p)
-        x = torch.randn(4, 6, generator=g)
         out = expect_tensor(call(net, x, name='your network'), (4, 2), what="your network's output")
         if _additivity_gap(net, x[:1], x[1:2]) < 1e-4:
             raise Wrong("your network is still linear: nothing between its linear layers bends it, so they merge "
                         "into one. Hint: put a nonlinearity between them.")
         want = ref(x)
         diagnose(out, [(F.relu(want), "your network's outputs are never negative: a ReLU after the last layer cuts "
-                                      "off every negative score. Hint: the nonlinearity goes only between layers.")])
+                                      "off every negative score. Hint: the nonlinearity goes only between layers."),
+                       (ref[2](F.relu6(ref[0](x))), "your network caps its hidden features at 6, as `nn.ReLU6` does. "
+                                                   "Hint: ReLU lets every positive number through as it is.")])
         expect_close(out, want, "your network's output", hint='Hint: the layers should be linear, ReLU, linear.')
     return "linear -> ReLU -> linear, with the right sizes, computing what simple_net computes."
 
@@ -141,6 +154,8 @@ def check_count_params(fn):
     with torch.random.fork_rng():
         want = [sum(p.numel() for p in simple_net(*s).parameters()) for s in sizes]
     got = [call(fn, *s) for s in sizes]
+    got = [int(g) if isinstance(g, torch.Tensor) and g.numel() == 1 and g.dtype in (torch.int64, torch.int32) else g
+           for g in got]    # a one-number integer tensor counts as its number
     for g, s in zip(got, sizes):
         if g is None: raise Wrong("your function returned None: does it end with `return`?")
         if isinstance(g, bool) or not isinstance(g, numbers.Integral):

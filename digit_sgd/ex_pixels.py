@@ -7,6 +7,8 @@ __all__ = ['check_crop', 'check_dtypes', 'check_to_float', 'check_brightness']
 
 # %% ../nbs/71_ex_pixels.ipynb #ca030a0b
 import numpy as np, torch
+from collections import Counter
+from torch.overrides import TorchFunctionMode
 from .exercise import Wrong, call, checker, diagnose, expect_close, expect_tensor
 
 # %% ../nbs/71_ex_pixels.ipynb #ff914059
@@ -83,11 +85,34 @@ def check_dtypes(answers):
                           " ".join(f"Item {i} (`{e}`) is not {a}: {h}" for i, e, a, h in wrong))
     return f"all {n} dtypes are right."
 
+# %% ../nbs/71_ex_pixels.ipynb #67defbd2
+def _own_scale_mistakes(x:torch.Tensor, what:str) -> list:
+    "(what scaling the pixels `x` by their own darkest and brightest values gives, what to say about it) pairs."
+    lo, hi = int(x.min()), int(x.max())
+    fixed = "Hint: the scale is fixed, 0 to 255, whatever one image holds."
+    return [(x / hi, f"{what} was divided by its own brightest pixel, {hi}, which became 1: in a faint image that "
+                     f"pixel is not full ink. {fixed}"),
+            ((x - lo) / (hi - lo), f"{what} was stretched so that its own darkest pixel, {lo}, became 0 and its "
+                                   f"brightest, {hi}, became 1. {fixed}")]
+
+# %% ../nbs/71_ex_pixels.ipynb #54d3b341
+def _expect_same_order(got:torch.Tensor, img:torch.Tensor, what:str):
+    "`Wrong` if a brighter pixel of `img` came out darker in `got`, as uint8 arithmetic that wraps past 255 does."
+    v, order = img.flatten().sort()
+    out = got.detach().flatten()[order].double()
+    drops = (out.diff() < -1e-6).nonzero()
+    if len(drops):
+        i = int(drops[0])
+        raise Wrong(f"{what} puts pixels out of order: {int(v[i])} became {out[i]:.4g} but {int(v[i + 1])} became "
+                    f"{out[i + 1]:.4g}. Arithmetic on uint8 wraps around past 255 (250 + 10 gives 4). Hint: change "
+                    "the type before doing any arithmetic.")
+
 # %% ../nbs/71_ex_pixels.ipynb #127ba751
 @checker('1.3')
 def check_to_float(fn):
     g = torch.Generator().manual_seed(0)
     for img in (torch.tensor([[0, 1, 128], [200, 254, 255]], dtype=torch.uint8),
+                torch.tensor([[20, 51, 100, 230], [150, 200, 60, 90]], dtype=torch.uint8),
                 torch.randint(0, 256, (3, 5, 4), generator=g, dtype=torch.uint8)):
         what = f"the result for a uint8 tensor of shape {tuple(img.shape)}"
         got = expect_tensor(_call_on_copy(fn, img), what=what)
@@ -96,11 +121,29 @@ def check_to_float(fn):
                            "what should full ink, 255, become?"),
                        (img // 255, f"{what} holds only 0s and 1s: integer division (`//`) rounds every pixel "
                                     "below 255 down to 0. Hint: which operator divides exactly?"),
-                       (x / 256, f"{what} is a little too small: full ink, 255, should become exactly 1.")])
+                       (x / 256, f"{what} is a little too small: full ink, 255, should become exactly 1.")] +
+                      [(w, m) for w, m in _own_scale_mistakes(x, what) if not torch.allclose(w, x / 255)])
         expect_tensor(got, shape=img.shape, dtype=torch.float32, what=what,
                       hint="It should have the image's shape, in PyTorch's default float type.")
+        _expect_same_order(got, img, what)
         expect_close(got, x / 255, what)
     return "0 stays 0, 255 becomes 1, everything in between is scaled, and the result is float32."
+
+# %% ../nbs/71_ex_pixels.ipynb #57f85ccc
+class _CountCalls(TorchFunctionMode):
+    "Counts, by name, the PyTorch functions and methods called inside `with _CountCalls() as c:`, in `c.calls`."
+    def __init__(self): super().__init__(); self.calls = Counter()
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.calls[getattr(func, '__name__', repr(func))] += 1
+        return func(*args, **(kwargs or {}))
+
+# %% ../nbs/71_ex_pixels.ipynb #4e52889a
+def _most_called(fn, x:torch.Tensor) -> tuple:
+    "The PyTorch operation `fn(x)` calls most often, and how often (reading a size such as `.shape` does not count)."
+    with _CountCalls() as c: call(fn, x.clone())
+    ops = [(k, op) for op, k in c.calls.items() if op not in ('__get__', '__len__', 'dim', 'size')]
+    k, op = max(ops, default=(0, None))
+    return ('indexing `[...]`' if op == '__getitem__' else f'`{op}`'), k
 
 # %% ../nbs/71_ex_pixels.ipynb #78df2f69
 @checker('1.4')
@@ -125,6 +168,11 @@ def check_brightness(fn):
                                               f"these images are {h}×{w}. Hint: let the tensor do the averaging."),
                    (images.sum((1, 2)), f"{what} holds sums, {h * w} times too big: brightness is the average "
                                         "pixel, not the total.")])
-    expect_tensor(got, shape=(n,), dtype=torch.float32, what=what, hint="There should be one number per image.")
+    expect_tensor(got, shape=(n,), dtype=images.dtype, what=what,
+                  hint="There should be one number per image, in the stack's own dtype.")
     expect_close(got, images.mean((1, 2)), what)
+    op, k = _most_called(fn, images)
+    if k >= n: raise Wrong(f"{what} is right, but it was worked out one image at a time: {op} ran {k} times, once "
+                           "per image. Hint: one tensor operation can average every image of the stack at once, if "
+                           "you tell it which axes hold an image's pixels.")
     return "one average per image, computed on the whole stack at once."

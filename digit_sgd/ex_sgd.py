@@ -27,12 +27,22 @@ def _number(v, what:str) -> float:
     if v != v or abs(v) == float('inf'): raise Wrong(f"{what} should be a finite number, got {v}.")
     return float(v)
 
+# %% ../nbs/73_ex_sgd.ipynb #16d6fb79
+_BY_HAND = ("your function asks autograd for the slopes, but this exercise is about working them out by hand, so the "
+            "checker runs it with autograd switched off. Hint: write the slope of one squared miss with the chain "
+            "rule, then average it over the points, using only arithmetic on tensors.")
+
 # %% ../nbs/73_ex_sgd.ipynb #3a2c154b
 @checker('3.1')
 def check_line_grad(fn):
     x, y = torch.tensor([0., 1., 2., 3.]), torch.tensor([1., 2., 2., 5.])
     w, b, before = 0.5, -1., (x.clone(), y.clone())
-    got = expect_tensor(_quiet(fn, x, y, w, b), shape=(2,), what='the gradient',
+    try:
+        with torch.no_grad(): out = _quiet(fn, x, y, w, b)   # by hand, no autograd: the exercise's point
+    except Wrong as e:
+        if 'does not require grad' not in str(e) and 'does not track gradients' not in str(e): raise
+        raise Wrong(_BY_HAND) from None
+    got = expect_tensor(out, shape=(2,), what='the gradient',
                         hint='Return the two slopes as one tensor, e.g. with torch.stack([dw, db]).')
     if not (torch.equal(x, before[0]) and torch.equal(y, before[1])): raise Wrong("your function changed x or y.")
     want = check_grad(lambda p: mse(p[0]*x.double() + p[1], y.double()), torch.tensor([w, b], dtype=torch.float64))
@@ -64,24 +74,30 @@ def check_square_rates(rates):
         raise Wrong(f"give a list of two learning rates, [to the bottom, bouncing], got {type(rates).__name__}"
                     + (f" of length {len(rates)}." if isinstance(rates, (list, tuple)) else "."))
     one, bounce = (_number(r, f"learning rate {i+1}") for i, r in enumerate(rates))
-    hint = "Hint: each step multiplies x by 1 - 2·lr."
+    hint = ("Hint: take one step by hand from x = 1, where the slope of x**2 is 2: where does x land with your rate, "
+            "and which rate would land it on {}?")
     x1 = _descend_x2(one, 1)[0]
     if abs(x1) > 1e-9:
         where = 'short of' if x1 < 0 else 'past'
-        raise Wrong(f"with lr={one:g} one step takes x from -1.5 to {x1:.4g}, {where} the bottom at 0. {hint}")
+        raise Wrong(f"with lr={one:g} one step takes x from -1.5 to {x1:.4g}, {where} the bottom at 0. "
+                    + hint.format(0))
     path = _descend_x2(bounce, 6)
     if all(abs(abs(p) - 1.5) < 1e-9 for p in path) and all(p*q < 0 for p, q in zip([-1.5] + path, path)):
         return "one step of lr 0.5 lands on the bottom, and with lr 1 x jumps between -1.5 and 1.5 for ever."
     if path[0] < 0: how = "x never changes side"
     elif abs(path[-1]) < 1.5: how = "x changes side but settles towards 0"
     else: how = "the jumps grow: x diverges"
-    raise Wrong(f"the first rate is right, but with lr={bounce:g}, {how} (after 6 steps x = {path[-1]:.4g}). {hint}")
+    raise Wrong(f"the first rate is right, but with lr={bounce:g}, {how} (after 6 steps x = {path[-1]:.4g}). "
+                + hint.format(-1))
 
 # %% ../nbs/73_ex_sgd.ipynb #1a25f090
 _LEAF_ERROR = 'a leaf Variable that requires grad is being used in an in-place operation'
 _NO_GRAD = ("the update ran outside `torch.no_grad()`: PyTorch refuses to change a leaf tensor that tracks "
             "gradients in place, because it would record the update as part of the calculation. Hint: put the "
             "update in a `with torch.no_grad():` block.")
+_NOT_RECORDED = ("`backward` found nothing to differentiate: the loss was computed while autograd was not recording "
+                 "(inside `torch.no_grad()`, or from detached values). Hint: compute the prediction and the loss with "
+                 "autograd recording; only the update goes inside `no_grad`.")
 
 # %% ../nbs/73_ex_sgd.ipynb #dacbfadc
 @checker('3.3')
@@ -93,7 +109,9 @@ def check_sgd_by_hand(fn):
     loss.backward()
     params = p0.clone().requires_grad_()
     try: got = _quiet(fn, params, t, y, lr)
-    except Wrong as e: raise Wrong(_NO_GRAD) if _LEAF_ERROR in str(e) else e
+    except Wrong as e:
+        if 'does not require grad' in str(e): raise Wrong(_NOT_RECORDED) from None
+        raise Wrong(_NO_GRAD) if _LEAF_ERROR in str(e) else e
     if not (torch.equal(t, torch.arange(5.)) and torch.equal(y, torch.tensor([1., 3., 4., 4., 2.]))):
         raise Wrong("your function changed t or y: only params should move.")
     if not params.requires_grad: raise Wrong("params no longer tracks gradients, so the next step cannot compute one.")

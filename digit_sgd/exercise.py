@@ -6,12 +6,12 @@
 __all__ = ['VERDICTS_ENV', 'CHECKERS', 'Verdict', 'is_blank', 'Wrong', 'checker', 'call', 'expect_tensor', 'expect_close',
            'diagnose']
 
-# %% ../nbs/70_exercise.ipynb #58d9b77b
+# %% ../nbs/70_exercise.ipynb #286041ee
 import dis, functools, json, os, re
 import torch
 from torch import Tensor
 
-# %% ../nbs/70_exercise.ipynb #64ff9fed
+# %% ../nbs/70_exercise.ipynb #369ce995
 class Verdict:
     "What a checker found about one exercise: `status` is 'passed', 'failed' or 'not attempted'; `message` says why."
     marks = {'passed': '✓', 'failed': '✗', 'not attempted': '…'}
@@ -20,9 +20,11 @@ class Verdict:
             raise ValueError(f"Verdict: status must be one of {list(self.marks)}, got {status!r}")
         self.exercise, self.status, self.message = exercise, status, message
     def __bool__(self): return self.status == 'passed'
-    def __repr__(self): return f"{self.marks[self.status]} Exercise {self.exercise}, {self.status}: {self.message}"
+    def __repr__(self):
+        status = self.status + (' yet' if self.status == 'not attempted' else '')
+        return f"{self.marks[self.status]} Exercise {self.exercise} {status}: {self.message}"
 
-# %% ../nbs/70_exercise.ipynb #de44f69d
+# %% ../nbs/70_exercise.ipynb #5e944863
 def _does_nothing(f) -> bool:
     "A function whose body does nothing: it only returns None (Python compiles `...`, `pass` and a docstring away)."
     code = getattr(f, '__code__', None)
@@ -30,7 +32,7 @@ def _does_nothing(f) -> bool:
     ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in ('RESUME', 'NOP', 'CACHE')]
     return ops in ([('RETURN_CONST', None)], [('LOAD_CONST', None), ('RETURN_VALUE', None)])
 
-# %% ../nbs/70_exercise.ipynb #7bed8ba4
+# %% ../nbs/70_exercise.ipynb #3bf8bac9
 def is_blank(answer) -> bool:
     "Whether `answer` is still an exercise's placeholder: `...`, a function or class doing nothing, a list of `...`."
     if answer is Ellipsis: return True
@@ -41,7 +43,7 @@ def is_blank(answer) -> bool:
         return len(methods) > 0 and all(map(_does_nothing, methods))
     return _does_nothing(answer)
 
-# %% ../nbs/70_exercise.ipynb #688b451b
+# %% ../nbs/70_exercise.ipynb #189cb3a3
 VERDICTS_ENV = 'DIGIT_SGD_VERDICTS'
 CHECKERS = {}  # exercise number ('2.1') -> its checker; filled as the `ex_*` modules are imported
 
@@ -52,7 +54,7 @@ def _cell_number() -> int|None:
     history = getattr(get_ipython(), 'user_ns', {}).get('In')   # IPython's inputs: In[7] is the cell shown as In [7]
     return len(history) - 1 if isinstance(history, list) and history else None
 
-# %% ../nbs/70_exercise.ipynb #e3395640
+# %% ../nbs/70_exercise.ipynb #103398e1
 def _record(v:Verdict):
     "Append `v` and the running cell's number as JSON to the file named by `$DIGIT_SGD_VERDICTS`, if a grader set it."
     path = os.environ.get(VERDICTS_ENV)
@@ -60,15 +62,15 @@ def _record(v:Verdict):
     rec = dict(exercise=v.exercise, status=v.status, message=v.message, cell=_cell_number())
     with open(path, 'a') as f: f.write(json.dumps(rec) + '\n')
 
-# %% ../nbs/70_exercise.ipynb #857f6605
+# %% ../nbs/70_exercise.ipynb #d9eff511
 class Wrong(Exception):
     "Raised inside a checker when an answer is wrong; its message (what is wrong, and a hint) becomes the verdict."
 
-# %% ../nbs/70_exercise.ipynb #54e149ad
+# %% ../nbs/70_exercise.ipynb #e3278ed0
 def _verdict(exercise:str, f, answers:tuple) -> Verdict:
     blank = [is_blank(a) for a in answers]
-    if all(blank): return Verdict(exercise, 'not attempted', "not attempted yet: write your answer in the cell above "
-                                  "in place of `...`, run that cell, then run this one again.")
+    if all(blank): return Verdict(exercise, 'not attempted', "write your answer in the cell above in place of `...`, "
+                                  "run that cell, then run this one again.")
     if any(blank):
         return Verdict(exercise, 'failed', f"answer {blank.index(True) + 1} of {len(answers)} is still `...`.")
     try: return Verdict(exercise, 'passed', f(*answers))
@@ -76,7 +78,7 @@ def _verdict(exercise:str, f, answers:tuple) -> Verdict:
     except Exception as e:
         return Verdict(exercise, 'failed', f"your answer could not be checked: {type(e).__name__}: {e}")
 
-# %% ../nbs/70_exercise.ipynb #2ab1c6b6
+# %% ../nbs/70_exercise.ipynb #ef9f320a
 def checker(exercise:str, # The exercise's number, as its heading gives it: '2.1'
            ):
     "Decorator: `f(*answers) -> str`, which raises `Wrong` when wrong, becomes a checker that returns a `Verdict`."
@@ -93,7 +95,7 @@ def checker(exercise:str, # The exercise's number, as its heading gives it: '2.1
         return _check
     return _decorate
 
-# %% ../nbs/70_exercise.ipynb #c9bef01d
+# %% ../nbs/70_exercise.ipynb #f55472cb
 def call(fn, *args, name:str|None=None):
     "`fn(*args)`, with an error it raises turned into `Wrong` naming the function and the error."
     name = name or getattr(fn, '__name__', 'your function')
@@ -102,7 +104,7 @@ def call(fn, *args, name:str|None=None):
     except Wrong: raise
     except Exception as e: raise Wrong(f"`{name}` raised {type(e).__name__}: {e}") from None
 
-# %% ../nbs/70_exercise.ipynb #997f2527
+# %% ../nbs/70_exercise.ipynb #a46ff145
 def expect_tensor(got, # What the learner's code gave
                   shape:tuple|None=None, # The shape it should have
                   dtype:torch.dtype|None=None, # The dtype it should have
@@ -118,7 +120,7 @@ def expect_tensor(got, # What the learner's code gave
         raise Wrong(f"{what} has dtype {got.dtype}, expected {dtype}. {hint}".rstrip())
     return got
 
-# %% ../nbs/70_exercise.ipynb #34bf3361
+# %% ../nbs/70_exercise.ipynb #6a8ccaaf
 def expect_close(got:Tensor, # What the learner's code gave (shape already checked)
                  want:Tensor, # What the package's version gives
                  what:str='the result', # How to name it in the message
@@ -134,7 +136,7 @@ def expect_close(got:Tensor, # What the learner's code gave (shape already check
     raise Wrong(f"{what} is off by up to {diff.max():.3g}{where} (got {got.flatten()[i]:.4g}, expected "
                 f"{want.flatten()[i]:.4g}). {hint}".rstrip())
 
-# %% ../nbs/70_exercise.ipynb #91b263e9
+# %% ../nbs/70_exercise.ipynb #ab622133
 def diagnose(got, # What the learner's code gave
              mistakes:list, # (what that mistake gives, its message) pairs
              atol:float=1e-5):

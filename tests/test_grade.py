@@ -110,7 +110,7 @@ def test_an_error_before_an_exercise_is_named(tmp_path):
         cells[exs[0]['answer']].source = 'raise ValueError("learner broke this")'
     rows = _lesson(tmp_path, edit)
     assert rows[0]['status'] == 'not run'
-    assert 'NameError' in rows[0]['message'] or 'learner broke this' in rows[0]['message'], rows[0]
+    assert rows[0]['message'] == 'the answer cell raised ValueError: learner broke this', rows[0]
     assert {r['status'] for r in rows[1:]} == {'not attempted'}
 
 
@@ -120,8 +120,41 @@ def test_missing_renamed_and_unreadable_notebooks(tmp_path):
     by = {r['lesson']: r for r in rows}
     assert by['01_pixels']['status'] == 'not run' and 'cannot be read as a notebook' in by['01_pixels']['message']
     assert by['02_baseline']['status'] == 'missing' and by['02_baseline']['message'] == 'no 02_baseline.ipynb in the folder'
-    (tmp_path/'01_pixels-Copy2.ipynb').write_text('{}')
-    assert 'keep one' in grade.grade(tmp_path, jobs=1)[0]['message']
+
+
+def test_of_two_copies_of_a_lesson_the_better_one_counts(tmp_path):
+    nb = nbformat.read(ROOT/'nbs/01_pixels.ipynb', as_version=4)
+    nbformat.write(nb, tmp_path/'01_pixels.ipynb')                               # the untouched original
+    nbformat.write(grade.fill_solutions(nb), tmp_path/'01_pixels-Copy1.ipynb')   # the learner's work
+    rows = [r for r in grade.grade(tmp_path) if r['lesson'] == '01_pixels']
+    assert {r['status'] for r in rows} == {'passed'} and {r['notebook'] for r in rows} == {'01_pixels-Copy1.ipynb'}
+    assert rows[0]['message'].endswith('(graded 01_pixels-Copy1.ipynb, the best of 2 copies)')
+    assert 'the best of 2 copies' in grade.table(rows).splitlines()[1]
+
+
+def test_an_endless_loop_is_interrupted_and_the_rest_still_runs(tmp_path):
+    def edit(cells, exs): cells[exs[0]['answer']].source = 'while True: pass'
+    nb = nbformat.read(ROOT/'nbs/01_pixels.ipynb', as_version=4)
+    edit(nb.cells, grade.exercise_cells(nb.cells))
+    nbformat.write(nb, tmp_path/'01_pixels.ipynb')
+    rows = [r for r in grade.grade(tmp_path, timeout=10) if r['lesson'] == '01_pixels']
+    assert rows[0]['status'] == 'not run', rows[0]
+    assert rows[0]['message'] == 'the answer cell ran longer than 10 s and was interrupted (an endless loop?)'
+    assert {r['status'] for r in rows[1:]} == {'not attempted'}
+
+
+def test_a_class_folder_gives_one_sheet_with_a_learner_column(tmp_path):
+    for who in ('alice', 'bob'):
+        (tmp_path/'class'/who).mkdir(parents=True)
+        (tmp_path/'class'/who/'Untitled.ipynb').write_text('{}')   # nothing to run: every lesson is missing
+    r = subprocess.run(['bash', str(ROOT/'tools/grade.sh'), 'class', '--csv', 'marks.csv'], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[2].split() == ['learner', 'notebook', 'exercise', 'status', 'message']
+    assert 'not graded (not named like a lesson, NN_name.ipynb): alice/Untitled.ipynb, bob/Untitled.ipynb' in r.stdout
+    sheet = (tmp_path/'marks.csv').read_text().splitlines()     # written where the command was run
+    assert sheet[0] == 'learner,lesson,notebook,exercise,title,status,message'
+    assert len(sheet) == 1 + 2 * sum(map(len, COURSE.values())) and sheet[1].startswith('alice,01_pixels,')
 
 
 @pytest.mark.parametrize('make', ['absent', 'empty', 'file'])
@@ -129,9 +162,17 @@ def test_a_folder_that_cannot_be_graded_gets_one_line(tmp_path, make):
     target = tmp_path/'learner'
     if make == 'empty': target.mkdir()
     if make == 'file': target.write_text('x')
-    r = subprocess.run([sys.executable, str(ROOT/'tools/grade.py'), str(target)], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, str(ROOT/'tools/grade.py'), str(target), '--csv', str(tmp_path/'m.csv')],
+                       capture_output=True, text=True)
     assert r.returncode == 2 and r.stdout == ''
     assert r.stderr.startswith('grade: ') and r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr, r.stderr
+    assert not (tmp_path/'m.csv').exists()   # checked before anything is written
+
+
+def test_a_csv_that_cannot_be_written_is_refused_before_grading(tmp_path):
+    r = subprocess.run([sys.executable, str(ROOT/'tools/grade.py'), str(ROOT/'nbs'), '--csv', '/nonexistent/m.csv'],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr == 'grade: No such file or directory: /nonexistent/m.csv\n'
 
 
 def pandoc_id(heading: str) -> str:
