@@ -6,9 +6,9 @@
 __all__ = ['SHAPE_EXPRESSIONS', 'check_l1_distance', 'check_rmse_distance', 'check_is_3', 'check_accuracy', 'check_shapes']
 
 # %% ../nbs/72_ex_baseline.ipynb #6390ef31
-import torch
+import numbers, torch
 from torch import Tensor
-from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose
+from .exercise import checker, Wrong, call, expect_tensor, expect_close, expect_own_code, diagnose
 from .baseline import mean_abs_distance, rmse_distance, is_3
 
 # %% ../nbs/72_ex_baseline.ipynb #9fb0c6de
@@ -21,8 +21,7 @@ def _images(n:int=3, h:int=4, w:int=5):
 def _expect_per_image(got, x:Tensor, what:str) -> Tensor:
     "`got`, or `Wrong` saying, from its shape, which axes a result for the (n, h, w) stack `x` was averaged over."
     n, h, w = x.shape
-    got = expect_tensor(got, what=what)
-    if tuple(got.shape) == (n,): return got
+    if tuple((got := expect_tensor(got, what=what)).shape) == (n,): return got
     why = {(): 'you averaged over every axis, so the whole stack got a single number',
            (h, w): 'you averaged over axis 0, across the images, so you got one number per pixel',
            (n, h): 'you averaged over the columns only', (n, w): 'you averaged over the rows only',
@@ -33,8 +32,7 @@ def _expect_per_image(got, x:Tensor, what:str) -> Tensor:
 # %% ../nbs/72_ex_baseline.ipynb #d7552518
 def _call_pure(fn, *args):
     "`fn(*args)` on copies of the tensors `args`, with `Wrong` if it changed one of them in place."
-    copies = [a.clone() for a in args]
-    got = call(fn, *copies)
+    got = call(fn, *(copies := [a.clone() for a in args]))
     for i, (a, c) in enumerate(zip(args, copies)):
         if not torch.equal(a, c):
             raise Wrong(f"your function changed its input number {i + 1} in place (with `-=`, `abs_()` or similar). "
@@ -42,24 +40,34 @@ def _call_pure(fn, *args):
     return got
 
 # %% ../nbs/72_ex_baseline.ipynb #1a39c4b4
-def _check_distance(fn, ref, mistakes):
-    "Check the distance `fn` against the package's `ref` on a stack and on a single image."
+def _check_distance(fn, ref, torchs:str, mistakes):
+    "Check the distance `fn` against the package's `ref` on two stacks of different sizes and on a single image."
+    expect_own_code(fn, {ref.__name__: "the lesson's own version", torchs: "PyTorch's own version"},
+                    hint='Hint: build it from tensor operations such as `-`, `abs` and `mean`.')
+    for k, (x, img) in enumerate([_images(), _images(2, 6, 3)]):
+        what = f'the distance between a {tuple(x.shape)} stack and a {tuple(img.shape)} image'
+        try:
+            got = _expect_per_image(_call_pure(fn, x, img), x, what)
+            expect_tensor(got, dtype=torch.float32, what=what)
+            diagnose(got, mistakes(x - img))
+            expect_close(got, ref(x, img), 'the distance')
+        except Wrong as e:
+            if k == 0: raise
+            raise Wrong(f"it is right for a (3, 4, 5) stack but not for a (2, 6, 3) one: {e} Is a size written "
+                        "into your code? Hint: let `mean` count the pixels.") from None
     x, img = _images()
-    what = 'the distance between a (3, 4, 5) stack and a (4, 5) image'
-    got = _expect_per_image(_call_pure(fn, x, img), x, what)
-    expect_tensor(got, dtype=torch.float32, what=what)
-    diagnose(got, mistakes(x - img))
-    expect_close(got, ref(x, img), 'the distance')
     try: one = expect_tensor(_call_pure(fn, x[0], img), shape=(), what='the distance between two (4, 5) images')
     except Wrong as e:
-        raise Wrong(f"it works for a stack, but not for a single image: {e} Hint: count the axes from the end "
-                    "(negative axis numbers), so rows and columns are found whatever comes before them.") from None
+        raise Wrong(f"it works for a stack, but not for a single image: {e} Hint: " + (
+            "count the axes from the end (negative axis numbers), so rows and columns are found whatever comes "
+            "before them." if 'IndexError' in str(e) or 'has shape' in str(e) else "one image must give a "
+            "0-dimensional tensor (shape ()), as a tensor's `mean` over all its pixels does.")) from None
     expect_close(one, ref(x[0], img), 'the distance between two single images')
 
 # %% ../nbs/72_ex_baseline.ipynb #46de5a55
 @checker('2.1')
 def check_l1_distance(fn):
-    _check_distance(fn, mean_abs_distance, lambda d: [
+    _check_distance(fn, mean_abs_distance, 'l1_loss', lambda d: [
         (d.mean((-1, -2)), "you averaged the signed differences: surplus and missing ink cancel out. "
                            "Hint: make every difference positive before averaging."),
         (d.mean((-1, -2)).abs(), "you made the average positive, but by then the signed differences had already "
@@ -74,7 +82,7 @@ def check_l1_distance(fn):
 # %% ../nbs/72_ex_baseline.ipynb #cb4a79a6
 @checker('2.2')
 def check_rmse_distance(fn):
-    _check_distance(fn, rmse_distance, lambda d: [
+    _check_distance(fn, rmse_distance, 'mse_loss', lambda d: [
         (d.pow(2).mean((-1, -2)), "these are the mean squared differences: the square root is missing, so the "
                                   "distance is in squared ink units. Hint: R-M-S, read from the right: "
                                   "square, mean, root."),
@@ -105,8 +113,6 @@ def _is_3_mistakes(x:Tensor, ideal3:Tensor, ideal7:Tensor) -> list:
     how = "Hint: measure both distances with `mean_abs_distance`, as the exercise asks, and compare them."
     return [(nearer3(rmse_distance), "you compared root mean squared (or squared) distances, and on some of these "
                                      f"images they disagree with the mean absolute distance. {how}"),
-            (nearer3(lambda a, b: (a - b).mean((-1, -2))), "you compared signed mean differences, in which surplus "
-                                                           f"and missing ink cancel. {how}"),
             ((ink - ideal3.mean()).abs() < (ink - ideal7.mean()).abs(),
              "your answers compare only how bright the images are: an image can be as bright as the ideal 3 and "
              f"still be shaped like the ideal 7. {how}"),
@@ -123,18 +129,20 @@ def _splits(got:Tensor, d:Tensor) -> bool:
 # %% ../nbs/72_ex_baseline.ipynb #8cbf6bae
 @checker('2.3')
 def check_is_3(fn):
+    expect_own_code(fn, {'is_3': "the lesson's own classifier"})
     x, ideal3, ideal7 = _digits()
     what = f'your answer for a stack of {len(x)} images'
     got = _expect_per_image(_call_pure(fn, x, ideal3, ideal7), x, what)
     expect_tensor(got, dtype=torch.bool, what=what, hint="A classifier answers True or False for each image: "
                   "compare the two distances rather than returning them.")
     want = is_3(x, ideal3, ideal7)
+    if got.all() or not got.any():
+        raise Wrong(f"{'every' if got.all() else 'no'} image was called a 3, though {'only ' * bool(got.all())}"
+                    f"{int(want.sum())} of these {len(x)} are closer to the ideal 3. Hint: compare the distance to "
+                    "the ideal 3 with the distance to the ideal 7.")
     if torch.equal(got, ~want):
         raise Wrong("every answer is the opposite of the right one: images were called 3s when they are further "
                     "from the ideal 3. Hint: check which way your comparison points.")
-    if not got.any():
-        raise Wrong(f"no image was called a 3, though {int(want.sum())} of these {len(x)} are closer to the ideal 3. "
-                    "Hint: compare the distance to the ideal 3 with the distance to the ideal 7.")
     if not torch.equal(got, want):
         diagnose(got, _is_3_mistakes(x, ideal3, ideal7))
         for k, ideal in (('3', ideal3), ('7', ideal7)):
@@ -147,27 +155,32 @@ def check_is_3(fn):
     try: one = expect_tensor(_call_pure(fn, x[0], ideal3, ideal7), shape=(), dtype=torch.bool,
                              what='your answer for a single image', hint='One image should get one True or False.')
     except Wrong as e:
-        raise Wrong(f"it works for a stack, but not for a single image: {e} "
-                    "Hint: count the axes from the end.") from None
+        raise Wrong(f"it works for a stack, but not for a single image: {e} Hint: count the axes from the "
+                    "end.") from None
     if one != want[0]: raise Wrong("it is right for a stack but not for a single image. Hint: count axes from the end.")
     return "each image is called a 3 exactly when it is closer to the ideal 3, for a stack and a single image alike."
 
 # %% ../nbs/72_ex_baseline.ipynb #3bee01c6
-@checker('2.4')
-def check_accuracy(fn):
-    preds = torch.tensor([True, True, False, True, False, False, True, False])
-    targets = torch.tensor([True, True, False, True, True, True, True, True])
+def _accuracy_of(fn, preds:Tensor, targets:Tensor) -> float:
+    "`fn(preds, targets)` as a float, with `Wrong` unless it is one number."
     try: got = _call_pure(fn, preds, targets)
     except Wrong as e:
         if 'Bool' not in str(e): raise
         raise Wrong(f"{e}. Hint: PyTorch does not average True/False values; turn them into 1.0/0.0 first.") from None
     if isinstance(got, Tensor):
         got = expect_tensor(got, shape=(), what='the accuracy', hint='It is one number for all the predictions.').item()
-    if isinstance(got, bool) or not isinstance(got, (int, float)):
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
         raise Wrong(f"the accuracy should be a number, got {type(got).__name__}." +
                     (" Does your function end with `return`?" if got is None else ""))
-    right, n = int((preds == targets).sum()), len(preds)
-    diagnose(torch.tensor(float(got)), [
+    return float(got)
+
+# %% ../nbs/72_ex_baseline.ipynb #deb3fff6
+@checker('2.4')
+def check_accuracy(fn):
+    preds = torch.tensor([True, True, False, True, False, False, True, False])
+    targets = torch.tensor([True, True, False, True, True, True, True, True])
+    got, right, n = _accuracy_of(fn, preds, targets), int((preds == targets).sum()), len(preds)
+    diagnose(torch.tensor(got), [
         (torch.tensor(float(right)), f"you counted the right predictions ({right} of {n}) instead of taking their "
                                      "fraction. Hint: an accuracy lies between 0 and 1, however many predictions."),
         (torch.tensor(100 * right / n), "this is the accuracy as a percentage. Hint: the exercise asks for the "
@@ -177,7 +190,13 @@ def check_accuracy(fn):
         (preds.float().mean(), "this is the fraction of predictions that are True, whatever the targets say. "
                                "Hint: compare each prediction with its target first."),
         (targets.float().mean(), "this is the fraction of targets that are True. Hint: the predictions matter too.")])
-    expect_close(torch.tensor(float(got)), torch.tensor(right / n), 'the accuracy')
+    expect_close(torch.tensor(got), torch.tensor(right / n), 'the accuracy')
+    p2, t2 = torch.tensor([True, False, False, True, True, True]), torch.tensor([True, True, False, False, True, True])
+    got2, want2 = _accuracy_of(fn, p2, t2), (p2 == t2).float().mean().item()
+    if abs(got2 - want2) > 1e-5:
+        raise Wrong(f"it is right for the first {n} predictions tried, but for {len(p2)} others it gives {got2:.4g} "
+                    f"instead of {want2:.4g}. Is a count, or the answer itself, written into your code? Hint: let "
+                    "the tensors supply every number.")
     return "it is the fraction of predictions that equal their targets."
 
 # %% ../nbs/72_ex_baseline.ipynb #1fff12b5
@@ -206,11 +225,11 @@ def check_shapes(answers):
     for i, (a, expr, hint) in enumerate(zip(answers, SHAPE_EXPRESSIONS, hints), 1):
         want = _shape_of(expr)
         if a is Ellipsis: todo.append(i)
-        elif a is not None and not (isinstance(a, (tuple, list)) and all(isinstance(s, int) for s in a)): bad.append(i)
+        elif a is not None and not (isinstance(a, (tuple, list)) and all(isinstance(s, numbers.Integral) for s in a)):
+            bad.append(i)
         elif (a is None) != (want is None) or (a is not None and tuple(a) != want): wrong.append(f"{i} ({hint})")
-    if bad: raise Wrong(f"write each shape as a tuple of sizes, such as (2, 3), or None; "
-                        f"item(s) {', '.join(map(str, bad))} are neither.")
-    msg = [f"item(s) {', '.join(wrong)} are wrong"] if wrong else []
-    msg += [f"item(s) {', '.join(map(str, todo))} are still `...`"] if todo else []
+    def items(nums): return f"item{'s' * (len(nums) > 1)} {', '.join(map(str, nums))} {'are' if nums[1:] else 'is'}"
+    if bad: raise Wrong(f"write each shape as a tuple of sizes, such as (2, 3), or None; {items(bad)} neither.")
+    msg = [f"{items(w)} {say}" for w, say in ((wrong, 'wrong'), (todo, 'still `...`')) if w]
     if msg: raise Wrong('; '.join(msg) + ". Hint: broadcasting lines shapes up from the right.")
     return f"all {k} shapes are right, the one PyTorch refuses included."

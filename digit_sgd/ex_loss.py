@@ -5,15 +5,15 @@
 # %% auto #0
 __all__ = ['check_sigmoid', 'check_mnist_loss', 'check_broadcast_fix', 'check_score_accuracy']
 
-# %% ../nbs/74_ex_loss.ipynb #437403b5
+# %% ../nbs/74_ex_loss.ipynb #aed8d209
 import numbers
 import torch
 from torch import Tensor
-from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose
+from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose, expect_own_code
 from .baseline import binary_accuracy
 from .loss import sigmoid, mnist_loss, mnist_loss_raw
 
-# %% ../nbs/74_ex_loss.ipynb #81f5555a
+# %% ../nbs/74_ex_loss.ipynb #872c2213
 def _kept_inputs(inputs:dict, copies:dict):
     "`Wrong` naming the first input that the learner's function changed in place."
     for name, t in inputs.items():
@@ -21,22 +21,30 @@ def _kept_inputs(inputs:dict, copies:dict):
             raise Wrong(f"your function changed its input `{name}` in place. Compute a new tensor instead "
                         f"(an in-place operation such as `neg_()`, `exp_()` or `+=` overwrites the caller's data).")
 
-# %% ../nbs/74_ex_loss.ipynb #d6b67d0a
+# %% ../nbs/74_ex_loss.ipynb #87e0a8c4
 def _tracks_grad(loss:Tensor, what:str='the loss'):
     "`Wrong` unless `loss` is connected to the scores by autograd."
     if not loss.requires_grad:
         raise Wrong(f"{what} does not track gradients, so SGD could not learn from it. Hint: a comparison such as "
                     f"`>`, or `.detach()`, `.item()` or `torch.tensor(...)` on the way, cuts the chain of gradients.")
 
-# %% ../nbs/74_ex_loss.ipynb #3c40cef2
+# %% ../nbs/74_ex_loss.ipynb #c57cbd22
+_READY_SIGMOIDS = {'sigmoid': "a ready-made sigmoid (PyTorch's or the lesson's)", 'Sigmoid': "PyTorch's sigmoid layer",
+                   'expit': "PyTorch's sigmoid under its other name"}
+_ONE_NUMBER = ('only one element tensors', 'must be real number', 'converted to Python scalars')   # math.exp's errors
+
+# %% ../nbs/74_ex_loss.ipynb #117c4855
 @checker('4.1')
 def check_sigmoid(fn):
     "Exercise 4.1: `fn(x)` is the sigmoid 1/(1+exp(-x)) of every number of `x`, with the shape and dtype of `x`."
+    expect_own_code(fn, _READY_SIGMOIDS, "Hint: build it from `torch.exp`, `+` and `/`.")
     for x in (torch.linspace(-6, 6, 13), torch.tensor([[-2., 0., 0.5], [1., 3., -0.25]], dtype=torch.float64)):
         copy, what = x.clone(), f"the result for an input of shape {tuple(x.shape)}"
         try: got = call(fn, x)
-        except Wrong as e: raise Wrong(f"{e}. Hint: use PyTorch's `torch.exp` (or `x.exp()`), which works on a "
-                                       f"whole tensor at once.") from None
+        except Wrong as e:
+            if not any(m in str(e) for m in _ONE_NUMBER): raise
+            raise Wrong(f"{e}. Hint: `math.exp` takes one number; use PyTorch's `torch.exp` (or `x.exp()`), which "
+                        f"works on a whole tensor at once.") from None
         expect_tensor(got, shape=x.shape, what=what, hint="The sigmoid works on each number on its own.")
         expect_tensor(got, dtype=x.dtype, what=what, hint="Use only operations on `x`, without converting it.")
         _kept_inputs({'x': x}, {'x': copy})
@@ -50,17 +58,19 @@ def check_sigmoid(fn):
         expect_close(got, sigmoid(x), 'the sigmoid', hint="Hint: sigmoid(0) is 0.5 and sigmoid(-x) = 1 - sigmoid(x).")
     return "it squashes every number into (0, 1): 0 gives 0.5, and the order of the numbers is kept."
 
-# %% ../nbs/74_ex_loss.ipynb #07056bcb
+# %% ../nbs/74_ex_loss.ipynb #3bce9577
 _P = torch.tensor([[2.], [-1.], [0.5], [-3.], [1.], [0.]])   # raw scores of six images
 _T = torch.tensor([[1.], [0.], [0.], [1.], [1.], [0.]])       # their labels: 1. for a 3, 0. for a 7
+_P2 = torch.tensor([[0.3], [-2.], [1.5], [-0.4], [2.5], [-1.2], [0.], [0.8], [-0.7]])   # nine more, for hard-coding
+_T2 = torch.tensor([[0.], [0.], [1.], [1.], [1.], [0.], [1.], [0.], [0.]])
 
-# %% ../nbs/74_ex_loss.ipynb #24668023
+# %% ../nbs/74_ex_loss.ipynb #fdb5db9b
 def _grid_loss(preds:Tensor, targets:Tensor) -> Tensor:
     "The loss with scores flattened to (N,) against (N, 1) targets: `torch.where` broadcasts it to an (N, N) grid."
     probs = torch.sigmoid(preds).view(-1)
     return torch.where(targets == 1, 1 - probs, probs).mean()
 
-# %% ../nbs/74_ex_loss.ipynb #d91fd0d6
+# %% ../nbs/74_ex_loss.ipynb #ebf89234
 def _loss_of(fn, preds:Tensor, targets:Tensor, what:str) -> Tensor:
     "The learner's loss of copies of `preds` and `targets`, checked to be a scalar tensor that tracks gradients."
     p, t = preds.clone().requires_grad_(), targets.clone()
@@ -70,6 +80,9 @@ def _loss_of(fn, preds:Tensor, targets:Tensor, what:str) -> Tensor:
             e = Wrong("your function changes the scores in place (a method ending in `_`, such as `sigmoid_()`), which "
                       "PyTorch refuses for a tensor that tracks gradients. Hint: use the version without the `_`: "
                       "it returns a new tensor and leaves `preds` as it was.")
+        elif 'where expected condition to be a boolean tensor' in str(e):
+            e = Wrong(f"{e}. Hint: `torch.where` needs True/False as its condition, and the targets are the floats "
+                      "1. and 0.: compare them, `targets == 1`.")
         raise Wrong(f"with scores of shape {tuple(preds.shape)}: {e}") from None
     if isinstance(got, numbers.Number):
         raise Wrong(f"{what} is a Python number, but SGD needs a tensor it can call `backward` on: "
@@ -79,10 +92,11 @@ def _loss_of(fn, preds:Tensor, targets:Tensor, what:str) -> Tensor:
     _tracks_grad(got, what)
     return got
 
-# %% ../nbs/74_ex_loss.ipynb #382d5d4c
+# %% ../nbs/74_ex_loss.ipynb #a63f38a7
 @checker('4.2')
 def check_mnist_loss(fn):
     "Exercise 4.2: `fn(preds, targets)` is the MNIST loss of raw scores `preds` and 0/1 `targets`, both (N, 1)."
+    expect_own_code(fn, {'mnist_loss': "the lesson's own loss"}, "Hint: `torch.sigmoid`, then `torch.where`.")
     got = _loss_of(fn, _P, _T, 'the loss')
     probs = torch.sigmoid(_P)
     diagnose(got, [(mnist_loss_raw(_P, _T), "your loss uses the raw scores as they are, and a score of 2 for a 3 "
@@ -95,15 +109,21 @@ def check_mnist_loss(fn):
                     "label. Hint: keep the scores and the targets in the same shape.")])
     expect_close(got, mnist_loss(_P, _T), 'the loss',
                  hint="Hint: for each image, how far is sigmoid(score) from its label?")
+    got2, want2 = _loss_of(fn, _P2, _T2, 'the loss'), mnist_loss(_P2, _T2)
+    if abs(got2.item() - want2.item()) > 1e-5:
+        raise Wrong(f"your loss is right for the checker's {len(_P)} images but not for {len(_P2)} others (got "
+                    f"{got2.item():.4g}, expected {want2.item():.4g}): does it hard-code a number? Hint: compute it "
+                    "from `preds` and `targets` alone.")
     return "it squashes the scores with the sigmoid, then averages each image's distance from its label."
 
-# %% ../nbs/74_ex_loss.ipynb #84a6416e
+# %% ../nbs/74_ex_loss.ipynb #38e7e754
 def _as_shape(answer) -> tuple:
     "`answer` as a tuple of ints (a tuple, list or torch.Size), or `Wrong`."
-    if isinstance(answer, (tuple, list, torch.Size)) and all(type(n) is int for n in answer): return tuple(answer)
+    if isinstance(answer, (tuple, list, torch.Size)) and all(isinstance(n, numbers.Integral) and not isinstance(n, bool)
+                                                              for n in answer): return tuple(int(n) for n in answer)
     raise Wrong(f"`grid_shape` should be a shape written as a tuple of whole numbers, such as (3, 2); got {answer!r}.")
 
-# %% ../nbs/74_ex_loss.ipynb #1ce50b95
+# %% ../nbs/74_ex_loss.ipynb #6ad367f1
 @checker('4.3')
 def check_broadcast_fix(grid_shape, fn):
     "Exercise 4.3: `grid_shape` is the shape the buggy loss averages over for 5 images; `fn` is the loss fixed."
@@ -126,11 +146,13 @@ def check_broadcast_fix(grid_shape, fn):
     return ("(5,) against (5, 1) broadcasts to (5, 5); with the scores reshaped to the targets' shape, each score "
             "meets only its own label, whatever shape the scores come in.")
 
-# %% ../nbs/74_ex_loss.ipynb #451dd4ac
+# %% ../nbs/74_ex_loss.ipynb #a01f0ef7
 _S = torch.tensor([[-2.], [0.], [0.7], [-0.6], [-1.], [-3.], [0.3], [0.4]])   # raw scores of eight images
 _Y = torch.tensor([[0.], [0.], [0.], [0.], [0.], [0.], [1.], [1.]])            # their labels
+_S2 = torch.tensor([[1.5], [-0.2], [0.], [0.3], [-1.], [2.], [-0.4], [0.6], [-2.5], [0.1], [0.8]])   # eleven more
+_Y2 = torch.tensor([[1.], [0.], [1.], [0.], [0.], [1.], [1.], [1.], [0.], [0.], [1.]])
 
-# %% ../nbs/74_ex_loss.ipynb #30d660dc
+# %% ../nbs/74_ex_loss.ipynb #9103fa42
 def _as_float(got) -> Tensor:
     "The learner's accuracy as a 0-d float tensor: from a Python number or a one-number float tensor, else `Wrong`."
     if got is None: raise Wrong("the accuracy is None: does your function end with `return`?")
@@ -140,30 +162,47 @@ def _as_float(got) -> Tensor:
     raise Wrong(f"the accuracy should be one number (a float, or a tensor holding one float); got {kind}. "
                 f"Hint: turn True/False into floats (`.float()`) before averaging them.")
 
-# %% ../nbs/74_ex_loss.ipynb #f7200bb5
-@checker('4.4')
-def check_score_accuracy(fn):
-    "Exercise 4.4: `fn(preds, targets)` is the share of images whose raw score is on the side of 0 of its label."
-    p, t = _S.clone(), _Y.clone()
+# %% ../nbs/74_ex_loss.ipynb #02b31846
+def _accuracy_of(fn, S:Tensor, Y:Tensor) -> Tensor:
+    "The learner's accuracy for copies of scores `S` and labels `Y`, checked to leave them alone and be one float."
+    p, t = S.clone(), Y.clone()
     try: got = call(fn, p, t)
     except Wrong as e:
         if 'Bool' not in str(e): raise
         raise Wrong(f"{e}. Hint: PyTorch does not average True/False values; turn them into 1.0/0.0 first.") from None
-    _kept_inputs({'preds': p, 'targets': t}, {'preds': _S, 'targets': _Y})
-    got = _as_float(got)
-    ok = lambda said: torch.tensor(binary_accuracy(said, _Y == 1))
-    right = ok(_S > 0)
-    diagnose(got, [(ok(_S > 0.5), "you compared the raw scores with 0.5. Hint: 0.5 is the middle of the sigmoid's "
+    _kept_inputs({'preds': p, 'targets': t}, {'preds': S, 'targets': Y})
+    return _as_float(got)
+
+# %% ../nbs/74_ex_loss.ipynb #3d8482bf
+def _accuracy_mistakes(S:Tensor, Y:Tensor) -> tuple:
+    "The right accuracy for scores `S` and labels `Y`, and (what a typical mistake gives, its message) pairs."
+    ok = lambda said: torch.tensor(binary_accuracy(said, Y == 1))
+    right = ok(S > 0)
+    return right, [(ok(S > 0.5), "you compared the raw scores with 0.5. Hint: 0.5 is the middle of the sigmoid's "
                     "outputs; which raw score does the sigmoid turn into 0.5?"),
-                   (ok(_S >= 0), "a score of exactly 0 counted as a 3. Hint: only a score above the threshold "
+                   (ok(S >= 0), "a score of exactly 0 counted as a 3. Hint: only a score above the threshold "
                     "means 3."),
-                   (((_S > 0) == (_Y.view(-1) == 1)).float().mean(), "your comparison made an (N, N) grid: the "
+                   (((S > 0) == (Y.view(-1) == 1)).float().mean(), "your comparison made an (N, N) grid: the "
                     "decisions and the labels had different shapes. Hint: compare tensors of the same shape."),
-                   ((_S > 0).float().mean(), "your number does not depend on the labels: it is the share of images "
+                   ((S > 0).float().mean(), "your number does not depend on the labels: it is the share of images "
                     "called a 3. Hint: compare each decision with its label."),
                    (1 - right, "you measured the share of wrong answers. Hint: count the images where the decision "
                     "and the label agree."),
-                   (right*len(_S), "you counted the right answers. Hint: accuracy is a share, between 0 and 1.")])
+                   (right*len(S), "you counted the right answers. Hint: accuracy is a share, between 0 and 1.")]
+
+# %% ../nbs/74_ex_loss.ipynb #5955cfb6
+@checker('4.4')
+def check_score_accuracy(fn):
+    "Exercise 4.4: `fn(preds, targets)` is the share of images whose raw score is on the side of 0 of its label."
+    got, got2 = _accuracy_of(fn, _S, _Y), _accuracy_of(fn, _S2, _Y2)
+    (right, mistakes), (right2, mistakes2) = _accuracy_mistakes(_S, _Y), _accuracy_mistakes(_S2, _Y2)
+    near = lambda a, b: abs(float(a) - float(b)) < 1e-5
+    for (wrong, msg), (wrong2, _) in zip(mistakes, mistakes2):
+        if near(got, wrong) and near(got2, wrong2): raise Wrong(msg)
     expect_close(got, right, 'the accuracy', hint="Hint: for each image, which digit does its score say, and is that "
                  "the digit its label says? Try a few by hand.")
+    if not near(got2, right2):
+        raise Wrong(f"your accuracy is right for the checker's {len(_S)} images but off for {len(_S2)} others "
+                    f"(got {float(got2):.4g}, expected {float(right2):.4g}): does it hard-code the answer or the "
+                    f"number of images? Hint: let `.mean()` do the counting, and decide each image from its own score.")
     return "a score above 0 means 3, and the accuracy is the share of images where that decision matches the label."

@@ -10,7 +10,7 @@ import numbers
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose
+from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose, expect_own_code
 from .neural_net import simple_net
 
 # %% ../nbs/76_ex_neural_net.ipynb #dd93076f
@@ -43,8 +43,10 @@ def check_merge(fn):
             torch.randn(3, generator=g)]
     before = [a.clone() for a in args]
     order = "in `a@b` the last size of `a` must be the first of `b`: `w1` is (5, 4), `b1` (4,), `w2` (4, 3), `b2` (3,)."
-    got = _call(fn, *args, hints={'must match the size': "`b1` holds one number per hidden feature and `b2` one per "
-                                  "output, so they cannot simply be added: follow `b1` through the second layer.",
+    got = _call(fn, *args, hints={'(4) must match the size of tensor b (3) at non-singleton dimension 0': "`b1` holds "
+                                  "one number per hidden feature and `b2` one per output, so they cannot simply be "
+                                  "added: follow `b1` through the second layer.", 'must match the size': "`*` and `+` "
+                                  "work element by element and need shapes that fit; a layer multiplies with `@`.",
                                   'size mismatch': order, 'cannot be multiplied': order})
     _expect_unchanged(before, args, ['w1', 'b1', 'w2', 'b2'])
     if not isinstance(got, (tuple, list)) or len(got) != 2:
@@ -52,7 +54,7 @@ def check_merge(fn):
                     f"{f' of length {len(got)}' if isinstance(got, (tuple, list)) else ''}.")
     w1, b1, w2, b2 = args
     w = expect_tensor(got[0], (5, 3), what='the merged weights `w`',
-                      hint='With 5 inputs, 4 hidden numbers and 3 outputs, `w` takes 5 inputs to 3 outputs.')
+                      hint='With 5 inputs, 4 hidden features and 3 outputs, `w` takes 5 inputs to 3 outputs.')
     b = expect_tensor(got[1], (3,), what='the merged bias `b`', hint='A bias holds one number per output.')
     expect_close(w, w1@w2, 'the merged weights `w`', hint='Hint: write out what the second layer does to `x@w1`.')
     diagnose(b, [(b2, "the merged bias is just the second layer's bias, but the first layer's bias does not vanish. "
@@ -66,6 +68,8 @@ def check_merge(fn):
 @checker('6.2')
 def check_relu(fn):
     "Check `fn(x)` against `F.relu(x)`: negatives become 0, everything else passes through, `x` is left alone."
+    if isinstance(fn, nn.Module): raise Wrong("your answer is a PyTorch module: the exercise asks you to write it.")
+    expect_own_code(fn, {'relu': "PyTorch's own ReLU", 'relu_': "PyTorch's own ReLU", 'ReLU': "PyTorch's ReLU module"})
     x = torch.tensor([[-2., -0.5, 0., 0.5], [3., -1., 1., -3.]])
     before = x.clone()
     got = _call(fn, x, hints={'ambiguous': "Python's `max` (like `if`, `and`, `or`) needs one True or False, but "
@@ -96,7 +100,8 @@ def _built_net(fn, sizes:tuple) -> nn.Sequential:
     "The learner's network for `sizes` (default sizes when empty), or `Wrong` saying how it differs from simple_net's."
     where = f"for sizes {sizes}" if sizes else "with its default sizes"
     net = _call(fn, *sizes, hints={'not a Module subclass': "`nn.Sequential` takes modules (objects such as "
-                                   "`nn.Linear(2, 3)`), not plain functions or classes."})
+                                   "`nn.Linear(2, 3)`), not plain functions or classes.", 'required positional':
+                                   "give the sizes their defaults, `n_in=28*28, n_hidden=30, n_out=1`."})
     if net is None: raise Wrong("your function returned None: does it end with `return`?")
     if not isinstance(net, nn.Sequential):
         raise Wrong(f"your function returned a {type(net).__name__}; build the network with `nn.Sequential`.")
@@ -116,6 +121,7 @@ def _built_net(fn, sizes:tuple) -> nn.Sequential:
 @checker('6.3')
 def check_simple_net(fn):
     "Check `fn(n_in, n_hidden, n_out)` builds linear -> ReLU -> linear as an `nn.Sequential`, like `simple_net`."
+    expect_own_code(fn, {'simple_net': "the lesson's own version"})
     with torch.random.fork_rng():
         torch.manual_seed(0)
         _built_net(fn, ())
@@ -150,7 +156,10 @@ _count_mistakes = [
 @checker('6.4')
 def check_count_params(fn):
     "Check `fn(n_in, n_hidden, n_out)` gives the number of parameters of `simple_net(n_in, n_hidden, n_out)`."
-    sizes = [(784, 30, 1), (2, 16, 1), (10, 4, 3), (3, 7, 5)]
+    expect_own_code(fn, {k: "a network's own count" for k in ('simple_net', 'Sequential', 'Linear', 'parameters',
+                                                                'numel')}, "Hint: work it out from the three sizes.")
+    drawn = tuple(int(v) for v in torch.randint(2, 60, (3,), generator=torch.Generator().manual_seed(0)))
+    sizes = [(784, 30, 1), (2, 16, 1), (10, 4, 3), (3, 7, 5), drawn]
     with torch.random.fork_rng():
         want = [sum(p.numel() for p in simple_net(*s).parameters()) for s in sizes]
     got = [call(fn, *s) for s in sizes]
@@ -162,6 +171,9 @@ def check_count_params(fn):
             raise Wrong(f"for sizes {s} the count is a {type(g).__name__}; it should be a whole number (an int).")
     for f, msg in _count_mistakes:
         if got == [f(*s) for s in sizes]: raise Wrong(msg)
+    if got[:4] == want[:4] and got[4] != want[4]:
+        raise Wrong(f"right for the first four sizes but not for {drawn}: are the answers looked up rather than "
+                    "worked out? Hint: compute it from n_in, n_hidden and n_out.")
     for g, w, s in zip(got, want, sizes):
         if g != w:
             raise Wrong(f"for sizes {s} your count is too {'low' if g < w else 'high'}. Hint: add up, layer by "

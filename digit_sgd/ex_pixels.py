@@ -9,7 +9,7 @@ __all__ = ['check_crop', 'check_dtypes', 'check_to_float', 'check_brightness']
 import numpy as np, torch
 from collections import Counter
 from torch.overrides import TorchFunctionMode
-from .exercise import Wrong, call, checker, diagnose, expect_close, expect_tensor
+from .exercise import Wrong, call, checker, diagnose, expect_close, expect_own_code, expect_tensor
 
 # %% ../nbs/71_ex_pixels.ipynb #ff914059
 def _call_on_copy(fn, x:torch.Tensor, *args):
@@ -59,11 +59,12 @@ def _dtype_items() -> list:
     pixels = torch.tensor(np.array([[0, 128], [255, 64]], dtype=np.uint8))
     return [('counts', counts.dtype, "a tensor made from Python whole numbers: which type did `t.type()` name in "
                                      "the lesson?"),
-            ('counts * 1.5', (counts * 1.5).dtype, "the product cannot stay integer, so PyTorch promotes it: to "
-                                                    "which float type, by default?"),
+            ('counts * 1.5', (counts * 1.5).dtype, "an integer tensor times a Python float becomes "
+                                                    "PyTorch's default float type, whatever the values: which?"),
             ('pixels', pixels.dtype, "`torch.tensor` keeps the element type of the NumPy array it is given: what "
                                      "does a greyscale PNG store per pixel?"),
-            ('pixels / 255', (pixels / 255).dtype, "`/` is true division: 128 / 255 is not a whole number."),
+            ('pixels / 255', (pixels / 255).dtype, "`/` always gives floats, even `4 / 2`: which float "
+                                                  "type, by default?"),
             ('pixels // 2', (pixels // 2).dtype, "`//` rounds down to a whole number: does anything force a new "
                                                   "type?")]
 
@@ -138,20 +139,31 @@ class _CountCalls(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 # %% ../nbs/71_ex_pixels.ipynb #4e52889a
-def _most_called(fn, x:torch.Tensor) -> tuple:
-    "The PyTorch operation `fn(x)` calls most often, and how often (reading a size such as `.shape` does not count)."
-    with _CountCalls() as c: call(fn, x.clone())
-    ops = [(k, op) for op, k in c.calls.items() if op not in ('__get__', '__len__', 'dim', 'size')]
-    k, op = max(ops, default=(0, None))
-    return ('indexing `[...]`' if op == '__getitem__' else f'`{op}`'), k
+def _op_counts(fn, x:torch.Tensor) -> Counter:
+    "How often `fn(x)` calls each PyTorch operation (reading a size such as `.shape` does not count)."
+    x = x.clone()
+    with _CountCalls() as c: call(fn, x)
+    return Counter({op: k for op, k in c.calls.items() if op not in ('__get__', '__len__', 'dim', 'size')})
+
+# %% ../nbs/71_ex_pixels.ipynb #c0760c8b
+def _expect_no_loop(fn, stacks:list, what:str):
+    "`Wrong` if an operation of `fn` runs more often on the second of two (n, h, w) `stacks` of different sizes."
+    counts = [_op_counts(fn, x) for x in stacks]
+    diffs = [(abs(counts[1][op] - counts[0][op]), op != '__getitem__', op) for op in counts[0] | counts[1]]
+    d, _, op = max(diffs, default=(0, 0, None))
+    if not d: return
+    ks = [c[op] for c in counts]
+    per = [f", once per {p}" for p, ax in (('image', 0), ('row', 1), ('column', 2))
+           if ks == [x.shape[ax] for x in stacks]]
+    name = 'indexing `[...]`' if op == '__getitem__' else f'`{op}`'
+    raise Wrong(f"{what} is right, but it was worked out piece by piece, in a Python loop: {name} ran {ks[0]} times "
+                f"on the first stack and {ks[1]} times on the second{(per or [''])[0]}. Hint: one tensor operation "
+                "can average every image of the stack at once, if you tell it which axes hold an image's pixels.")
 
 # %% ../nbs/71_ex_pixels.ipynb #78df2f69
-@checker('1.4')
-def check_brightness(fn):
-    g = torch.Generator().manual_seed(0)
-    n, h, w = 4, 3, 5
-    images = torch.rand(n, h, w, generator=g)
-    what = f"for {n} images of {h}×{w} pixels, the result"
+def _expect_brightness(fn, images:torch.Tensor, what:str):
+    "`Wrong` unless `fn(images)` is each image's mean, naming the typical mistakes."
+    n, h, w = images.shape
     got = _call_on_copy(fn, images)
     if isinstance(got, (list, tuple)):
         raise Wrong(f"{what} is a {type(got).__name__}. Hint: return a tensor, from a tensor operation on the whole "
@@ -171,8 +183,19 @@ def check_brightness(fn):
     expect_tensor(got, shape=(n,), dtype=images.dtype, what=what,
                   hint="There should be one number per image, in the stack's own dtype.")
     expect_close(got, images.mean((1, 2)), what)
-    op, k = _most_called(fn, images)
-    if k >= n: raise Wrong(f"{what} is right, but it was worked out one image at a time: {op} ran {k} times, once "
-                           "per image. Hint: one tensor operation can average every image of the stack at once, if "
-                           "you tell it which axes hold an image's pixels.")
+
+# %% ../nbs/71_ex_pixels.ipynb #8c0d2dbd
+@checker('1.4')
+def check_brightness(fn):
+    expect_own_code(fn, {'numpy': 'which hands the work to NumPy', 'np': 'NumPy'},
+                    hint="Hint: stay with PyTorch's tensor operations, on the whole stack at once.")
+    g = torch.Generator().manual_seed(0)
+    stacks = [torch.rand(4, 3, 5, generator=g), torch.rand(6, 7, 2, generator=g)]
+    first = "for 4 images of 3×5 pixels, the result"
+    _expect_brightness(fn, stacks[0], first)
+    try: _expect_brightness(fn, stacks[1], "for 6 images of 7×2 pixels it")
+    except Wrong as e:
+        raise Wrong(f"it is right for 4 images of 3×5 pixels, but {e} Is a size written into your code? Hint: let "
+                    "the stack supply every size (`images.shape`), or let `mean` count.") from None
+    _expect_no_loop(fn, stacks, first)
     return "one average per image, computed on the whole stack at once."

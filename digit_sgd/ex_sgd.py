@@ -5,38 +5,43 @@
 # %% auto #0
 __all__ = ['check_line_grad', 'check_square_rates', 'check_sgd_by_hand', 'check_diverging_lr']
 
-# %% ../nbs/73_ex_sgd.ipynb #c6f9678b
+# %% ../nbs/73_ex_sgd.ipynb #c49fab75
 import numbers, warnings
 import torch
-from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose
+from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose, expect_own_code
 from .sgd import check_grad, quadratic, sgd_step
 from .loss import mse
 
-# %% ../nbs/73_ex_sgd.ipynb #89a011ec
+# %% ../nbs/73_ex_sgd.ipynb #f27e483e
 def _quiet(fn, *args, name:str|None=None):
     "`call(fn, *args)` with any warnings it raises silenced."
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         return call(fn, *args, name=name)
 
-# %% ../nbs/73_ex_sgd.ipynb #84876c9c
+# %% ../nbs/73_ex_sgd.ipynb #854a3fd8
 def _number(v, what:str) -> float:
     "`v` as a float, or `Wrong` unless it is a plain, finite number."
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise Wrong(f"{what} should be a number such as 0.1, got {type(v).__name__}.")
+    try: v = float(v)
+    except OverflowError: raise Wrong(f"{what} is far too large: it does not even fit in a float.") from None
     if v != v or abs(v) == float('inf'): raise Wrong(f"{what} should be a finite number, got {v}.")
-    return float(v)
+    return v
 
-# %% ../nbs/73_ex_sgd.ipynb #16d6fb79
+# %% ../nbs/73_ex_sgd.ipynb #adb1a31b
+_HAND_HINT = ("Hint: write the slope of one squared miss with the chain rule, then average it over the points, using "
+              "only arithmetic on tensors.")
 _BY_HAND = ("your function asks autograd for the slopes, but this exercise is about working them out by hand, so the "
-            "checker runs it with autograd switched off. Hint: write the slope of one squared miss with the chain "
-            "rule, then average it over the points, using only arithmetic on tensors.")
+            "checker runs it with autograd switched off. " + _HAND_HINT)
+_AUTOGRAD = {'enable_grad': "which switches autograd back on", 'backward': "autograd's backward pass",
+             'grad': "a gradient from autograd", 'numerical_grad': "the lesson's finite differences",
+             'check_grad': "the lesson's gradient checker"}
 
-# %% ../nbs/73_ex_sgd.ipynb #3a2c154b
-@checker('3.1')
-def check_line_grad(fn):
-    x, y = torch.tensor([0., 1., 2., 3.]), torch.tensor([1., 2., 2., 5.])
-    w, b, before = 0.5, -1., (x.clone(), y.clone())
+# %% ../nbs/73_ex_sgd.ipynb #bd01299f
+def _slopes(fn, x, y, w, b):
+    "The learner's slopes for the line `w*x + b` on points `(x, y)`, run without autograd; checked shape and inputs."
+    before = (x.clone(), y.clone())
     try:
         with torch.no_grad(): out = _quiet(fn, x, y, w, b)   # by hand, no autograd: the exercise's point
     except Wrong as e:
@@ -45,8 +50,19 @@ def check_line_grad(fn):
     got = expect_tensor(out, shape=(2,), what='the gradient',
                         hint='Return the two slopes as one tensor, e.g. with torch.stack([dw, db]).')
     if not (torch.equal(x, before[0]) and torch.equal(y, before[1])): raise Wrong("your function changed x or y.")
-    want = check_grad(lambda p: mse(p[0]*x.double() + p[1], y.double()), torch.tensor([w, b], dtype=torch.float64))
-    miss = (w*x + b - y).double()
+    return got
+
+# %% ../nbs/73_ex_sgd.ipynb #a793cbf0
+def _line_want(x, y, w, b):
+    "The slopes of the line's mean squared error for `w` and `b`, from `check_grad`, in float64."
+    return check_grad(lambda p: mse(p[0]*x.double() + p[1], y.double()), torch.tensor([w, b], dtype=torch.float64))
+
+# %% ../nbs/73_ex_sgd.ipynb #be522862
+@checker('3.1')
+def check_line_grad(fn):
+    expect_own_code(fn, _AUTOGRAD, "This exercise is about working the slopes out by hand. " + _HAND_HINT)
+    x, y, w, b = torch.tensor([0., 1., 2., 3.]), torch.tensor([1., 2., 2., 5.]), 0.5, -1.
+    got, want, miss = _slopes(fn, x, y, w, b), _line_want(x, y, w, b), (w*x + b - y).double()
     diagnose(got, [(-want, "both slopes have the wrong sign. Hint: the miss is prediction minus target."),
                    (want.flip(0), "the two slopes are in the wrong order: the one for w comes first."),
                    (len(x)*want, f"both slopes are {len(x)} times too large. Hint: the loss is a mean, not a sum."),
@@ -54,9 +70,15 @@ def check_line_grad(fn):
                    (torch.stack([2*miss.mean(), 2*miss.mean()]), "the slope for w is the same as the one for b. "
                     "Hint: by the chain rule, how does the prediction change when w changes?")])
     expect_close(got, want, 'the gradient', 'Hint: work out the slope of one squared miss first, then average.')
+    g = torch.Generator().manual_seed(0)
+    x2, y2 = 4*torch.rand(7, generator=g), 5*torch.rand(7, generator=g)
+    try: expect_close(_slopes(fn, x2, y2, -0.3, 0.8), _line_want(x2, y2, -0.3, 0.8))
+    except Wrong: raise Wrong(f"your slopes are right for the checker's {len(x)} points but not for 7 others, so your "
+                              "function seems to hard-code the answer or the number of points. Hint: let `.mean()` "
+                              "(or `len(x)`) count the points.") from None
     return "both slopes are right: 2·mean(miss·x) for w and 2·mean(miss) for b."
 
-# %% ../nbs/73_ex_sgd.ipynb #f0408ab7
+# %% ../nbs/73_ex_sgd.ipynb #b3b0bbbf
 def _descend_x2(lr:float, n:int) -> list:
     "Positions of `n` steps of gradient descent on x**2 from -1.5, in float64."
     x, path = torch.tensor(-1.5, dtype=torch.float64, requires_grad=True), []
@@ -67,19 +89,20 @@ def _descend_x2(lr:float, n:int) -> list:
         path.append(x.item())
     return path
 
-# %% ../nbs/73_ex_sgd.ipynb #2c2acd5b
+# %% ../nbs/73_ex_sgd.ipynb #8f96c678
 @checker('3.2')
 def check_square_rates(rates):
     if not isinstance(rates, (list, tuple)) or len(rates) != 2:
         raise Wrong(f"give a list of two learning rates, [to the bottom, bouncing], got {type(rates).__name__}"
                     + (f" of length {len(rates)}." if isinstance(rates, (list, tuple)) else "."))
     one, bounce = (_number(r, f"learning rate {i+1}") for i, r in enumerate(rates))
+    show = lambda v: f"{v:g}" if float(f"{v:g}") == v else repr(v)   # 0.4999999 must not print as 0.5
     hint = ("Hint: take one step by hand from x = 1, where the slope of x**2 is 2: where does x land with your rate, "
             "and which rate would land it on {}?")
     x1 = _descend_x2(one, 1)[0]
     if abs(x1) > 1e-9:
         where = 'short of' if x1 < 0 else 'past'
-        raise Wrong(f"with lr={one:g} one step takes x from -1.5 to {x1:.4g}, {where} the bottom at 0. "
+        raise Wrong(f"with lr={show(one)} one step takes x from -1.5 to {x1:.4g}, {where} the bottom at 0. "
                     + hint.format(0))
     path = _descend_x2(bounce, 6)
     if all(abs(abs(p) - 1.5) < 1e-9 for p in path) and all(p*q < 0 for p, q in zip([-1.5] + path, path)):
@@ -87,10 +110,10 @@ def check_square_rates(rates):
     if path[0] < 0: how = "x never changes side"
     elif abs(path[-1]) < 1.5: how = "x changes side but settles towards 0"
     else: how = "the jumps grow: x diverges"
-    raise Wrong(f"the first rate is right, but with lr={bounce:g}, {how} (after 6 steps x = {path[-1]:.4g}). "
+    raise Wrong(f"the first rate is right, but with lr={show(bounce)}, {how} (after 6 steps x = {path[-1]:.4g}). "
                 + hint.format(-1))
 
-# %% ../nbs/73_ex_sgd.ipynb #1a25f090
+# %% ../nbs/73_ex_sgd.ipynb #ac07f8bf
 _LEAF_ERROR = 'a leaf Variable that requires grad is being used in an in-place operation'
 _NO_GRAD = ("the update ran outside `torch.no_grad()`: PyTorch refuses to change a leaf tensor that tracks "
             "gradients in place, because it would record the update as part of the calculation. Hint: put the "
@@ -99,9 +122,10 @@ _NOT_RECORDED = ("`backward` found nothing to differentiate: the loss was comput
                  "(inside `torch.no_grad()`, or from detached values). Hint: compute the prediction and the loss with "
                  "autograd recording; only the update goes inside `no_grad`.")
 
-# %% ../nbs/73_ex_sgd.ipynb #dacbfadc
+# %% ../nbs/73_ex_sgd.ipynb #56ed4cf3
 @checker('3.3')
 def check_sgd_by_hand(fn):
+    expect_own_code(fn, {'sgd_step': "the lesson's own step"}, "Hint: predict, loss, backward, then the update.")
     t, y, lr = torch.arange(5.), torch.tensor([1., 3., 4., 4., 2.]), 0.01
     p0 = torch.tensor([0.5, -1., 2.])
     ref = p0.clone().requires_grad_()
@@ -116,8 +140,12 @@ def check_sgd_by_hand(fn):
         raise Wrong("your function changed t or y: only params should move.")
     if not params.requires_grad: raise Wrong("params no longer tracks gradients, so the next step cannot compute one.")
     moved = params.detach()
-    diagnose(moved, [(p0, "params did not change. Hint: `params = params - ...` makes a new tensor inside your "
-                          "function; change the caller's tensor in place, with `-=`."),
+    if torch.equal(moved, p0) and params.grad is not None and not params.grad.any():
+        raise Wrong("params did not change, and its gradient is all zeros: it was zeroed before the update, so the "
+                    "step moved params by lr × 0 (or the update's result never went into params). Hint: update "
+                    "params in place first, and reset the gradient only once the update is done.")
+    diagnose(moved, [(p0, "params did not change. Hint: `params = params - ...` raises no error but only rebinds the "
+                          "local name to a new tensor; change the caller's tensor in place, with `-=`."),
                      (p0 + lr*ref.grad, "params moved uphill: the loss gets larger. Hint: step against the gradient."),
                      (p0 - ref.grad, "params moved by the whole gradient. Hint: scale it by the learning rate.")])
     expect_close(moved, p0 - lr*ref.grad, 'params after the step', 'Hint: predict, loss, backward, then the update.')
@@ -132,7 +160,7 @@ def check_sgd_by_hand(fn):
                  'Hint: return the loss computed before the update.')
     return "params moved against the gradient by lr times it, the gradient is reset, and the loss is right."
 
-# %% ../nbs/73_ex_sgd.ipynb #7447526b
+# %% ../nbs/73_ex_sgd.ipynb #53d32430
 def _ball():
     "The lesson's thrown-ball data (`tenths`, `heights`) and its random start, rebuilt from the same seeds."
     tenths = torch.arange(25.)
@@ -140,7 +168,7 @@ def _ball():
     start = torch.randn(3, generator=torch.Generator().manual_seed(3))
     return tenths, -4.9*tenths**2 + 118*tenths + 150 + camera_error, start
 
-# %% ../nbs/73_ex_sgd.ipynb #e4b0d395
+# %% ../nbs/73_ex_sgd.ipynb #b7d9fb88
 @checker('3.4')
 def check_diverging_lr(lr):
     lr = _number(lr, 'my_lr')

@@ -4,14 +4,14 @@
 
 # %% auto #0
 __all__ = ['VERDICTS_ENV', 'CHECKERS', 'Verdict', 'is_blank', 'Wrong', 'checker', 'call', 'expect_tensor', 'expect_close',
-           'diagnose']
+           'diagnose', 'expect_own_code']
 
-# %% ../nbs/70_exercise.ipynb #286041ee
+# %% ../nbs/70_exercise.ipynb #36fffeb1
 import dis, functools, json, os, re
 import torch
 from torch import Tensor
 
-# %% ../nbs/70_exercise.ipynb #369ce995
+# %% ../nbs/70_exercise.ipynb #964453ab
 class Verdict:
     "What a checker found about one exercise: `status` is 'passed', 'failed' or 'not attempted'; `message` says why."
     marks = {'passed': '✓', 'failed': '✗', 'not attempted': '…'}
@@ -24,7 +24,7 @@ class Verdict:
         status = self.status + (' yet' if self.status == 'not attempted' else '')
         return f"{self.marks[self.status]} Exercise {self.exercise} {status}: {self.message}"
 
-# %% ../nbs/70_exercise.ipynb #5e944863
+# %% ../nbs/70_exercise.ipynb #f0819c74
 def _does_nothing(f) -> bool:
     "A function whose body does nothing: it only returns None (Python compiles `...`, `pass` and a docstring away)."
     code = getattr(f, '__code__', None)
@@ -32,7 +32,7 @@ def _does_nothing(f) -> bool:
     ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in ('RESUME', 'NOP', 'CACHE')]
     return ops in ([('RETURN_CONST', None)], [('LOAD_CONST', None), ('RETURN_VALUE', None)])
 
-# %% ../nbs/70_exercise.ipynb #3bf8bac9
+# %% ../nbs/70_exercise.ipynb #88543508
 def is_blank(answer) -> bool:
     "Whether `answer` is still an exercise's placeholder: `...`, a function or class doing nothing, a list of `...`."
     if answer is Ellipsis: return True
@@ -43,7 +43,7 @@ def is_blank(answer) -> bool:
         return len(methods) > 0 and all(map(_does_nothing, methods))
     return _does_nothing(answer)
 
-# %% ../nbs/70_exercise.ipynb #189cb3a3
+# %% ../nbs/70_exercise.ipynb #904e77cc
 VERDICTS_ENV = 'DIGIT_SGD_VERDICTS'
 CHECKERS = {}  # exercise number ('2.1') -> its checker; filled as the `ex_*` modules are imported
 
@@ -54,7 +54,7 @@ def _cell_number() -> int|None:
     history = getattr(get_ipython(), 'user_ns', {}).get('In')   # IPython's inputs: In[7] is the cell shown as In [7]
     return len(history) - 1 if isinstance(history, list) and history else None
 
-# %% ../nbs/70_exercise.ipynb #103398e1
+# %% ../nbs/70_exercise.ipynb #de2b38e9
 def _record(v:Verdict):
     "Append `v` and the running cell's number as JSON to the file named by `$DIGIT_SGD_VERDICTS`, if a grader set it."
     path = os.environ.get(VERDICTS_ENV)
@@ -62,11 +62,11 @@ def _record(v:Verdict):
     rec = dict(exercise=v.exercise, status=v.status, message=v.message, cell=_cell_number())
     with open(path, 'a') as f: f.write(json.dumps(rec) + '\n')
 
-# %% ../nbs/70_exercise.ipynb #d9eff511
+# %% ../nbs/70_exercise.ipynb #754f00a0
 class Wrong(Exception):
     "Raised inside a checker when an answer is wrong; its message (what is wrong, and a hint) becomes the verdict."
 
-# %% ../nbs/70_exercise.ipynb #e3278ed0
+# %% ../nbs/70_exercise.ipynb #aeee761d
 def _verdict(exercise:str, f, answers:tuple) -> Verdict:
     blank = [is_blank(a) for a in answers]
     if all(blank): return Verdict(exercise, 'not attempted', "write your answer in the cell above in place of `...`, "
@@ -78,7 +78,7 @@ def _verdict(exercise:str, f, answers:tuple) -> Verdict:
     except Exception as e:
         return Verdict(exercise, 'failed', f"your answer could not be checked: {type(e).__name__}: {e}")
 
-# %% ../nbs/70_exercise.ipynb #ef9f320a
+# %% ../nbs/70_exercise.ipynb #f1cb81b9
 def checker(exercise:str, # The exercise's number, as its heading gives it: '2.1'
            ):
     "Decorator: `f(*answers) -> str`, which raises `Wrong` when wrong, becomes a checker that returns a `Verdict`."
@@ -95,7 +95,7 @@ def checker(exercise:str, # The exercise's number, as its heading gives it: '2.1
         return _check
     return _decorate
 
-# %% ../nbs/70_exercise.ipynb #f55472cb
+# %% ../nbs/70_exercise.ipynb #758ca2af
 def call(fn, *args, name:str|None=None):
     "`fn(*args)`, with an error it raises turned into `Wrong` naming the function and the error."
     name = name or getattr(fn, '__name__', 'your function')
@@ -104,7 +104,7 @@ def call(fn, *args, name:str|None=None):
     except Wrong: raise
     except Exception as e: raise Wrong(f"`{name}` raised {type(e).__name__}: {e}") from None
 
-# %% ../nbs/70_exercise.ipynb #a46ff145
+# %% ../nbs/70_exercise.ipynb #cedf3ae7
 def expect_tensor(got, # What the learner's code gave
                   shape:tuple|None=None, # The shape it should have
                   dtype:torch.dtype|None=None, # The dtype it should have
@@ -120,7 +120,7 @@ def expect_tensor(got, # What the learner's code gave
         raise Wrong(f"{what} has dtype {got.dtype}, expected {dtype}. {hint}".rstrip())
     return got
 
-# %% ../nbs/70_exercise.ipynb #6a8ccaaf
+# %% ../nbs/70_exercise.ipynb #f19eaa93
 def expect_close(got:Tensor, # What the learner's code gave (shape already checked)
                  want:Tensor, # What the package's version gives
                  what:str='the result', # How to name it in the message
@@ -136,7 +136,7 @@ def expect_close(got:Tensor, # What the learner's code gave (shape already check
     raise Wrong(f"{what} is off by up to {diff.max():.3g}{where} (got {got.flatten()[i]:.4g}, expected "
                 f"{want.flatten()[i]:.4g}). {hint}".rstrip())
 
-# %% ../nbs/70_exercise.ipynb #ab622133
+# %% ../nbs/70_exercise.ipynb #0d4fe1a4
 def diagnose(got, # What the learner's code gave
              mistakes:list, # (what that mistake gives, its message) pairs
              atol:float=1e-5):
@@ -144,3 +144,25 @@ def diagnose(got, # What the learner's code gave
     for wrong, msg in mistakes:
         if isinstance(got, Tensor) and isinstance(wrong, Tensor) and got.shape == wrong.shape:
             if torch.allclose(got.detach().double().cpu(), wrong.detach().double().cpu(), atol=atol): raise Wrong(msg)
+
+# %% ../nbs/70_exercise.ipynb #603d30b7
+def _names_used(answer) -> set:
+    "Global names and attributes the code of a function, of a class's methods and of functions inside them refers to."
+    fns = [m for m in vars(answer).values() if callable(m)] if isinstance(answer, type) else [answer]
+    todo, names = [f.__code__ for f in fns if hasattr(f, '__code__')], set()
+    while todo:
+        code = todo.pop()
+        names |= set(code.co_names)
+        todo += [c for c in code.co_consts if hasattr(c, 'co_names')]
+    return names
+
+# %% ../nbs/70_exercise.ipynb #779f9499
+def expect_own_code(answer, # The learner's function or class
+                    banned:dict, # name -> what it is, e.g. {'mean_abs_distance': "the lesson's own version"}
+                    hint:str='', # How to build it instead
+                   ):
+    "`Wrong` when `answer` is, or uses, one of the `banned` ready-made versions of what the exercise asks for."
+    name = getattr(answer, '__name__', '')
+    for b, what in banned.items():
+        if name == b or b in _names_used(answer):
+            raise Wrong(f"your answer uses `{b}`, {what}: the exercise asks you to write it yourself. {hint}".rstrip())
