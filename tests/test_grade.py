@@ -151,7 +151,8 @@ def test_a_class_folder_gives_one_sheet_with_a_learner_column(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[2].split() == ['learner', 'notebook', 'exercise', 'status', 'message']
-    assert 'not graded (not named like a lesson, NN_name.ipynb): alice/Untitled.ipynb, bob/Untitled.ipynb' in r.stdout
+    assert ('not graded (not a lesson with exercises, 01_pixels to 06_neural_net): alice/Untitled.ipynb, '
+            'bob/Untitled.ipynb') in r.stdout
     sheet = (tmp_path/'marks.csv').read_text().splitlines()     # written where the command was run
     assert sheet[0] == 'learner,lesson,notebook,exercise,title,status,message'
     assert len(sheet) == 1 + 2 * sum(map(len, COURSE.values())) and sheet[1].startswith('alice,01_pixels,')

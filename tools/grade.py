@@ -233,7 +233,7 @@ def main(argv=None):
         rows += [{'learner': name, **r} for r in got] if len(people) > 1 else got
         others += [f"{name}/{o}" if len(people) > 1 else o for o in find_notebooks(f, list(course))[1]]
     print(table(rows))
-    if others: print(f"not graded (not named like a lesson, NN_name.ipynb): {', '.join(others)}")
+    if others: print(f"not graded (not a lesson with exercises, {list(course)[0]} to {list(course)[-1]}): {', '.join(others)}")
     if sheet:
         with sheet:
             w = csv.DictWriter(sheet, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
