@@ -8,7 +8,8 @@ __all__ = ['SHAPE_EXPRESSIONS', 'check_l1_distance', 'check_rmse_distance', 'che
 # %% ../nbs/72_ex_baseline.ipynb #6390ef31
 import numbers, torch
 from torch import Tensor
-from .exercise import checker, Wrong, call, expect_tensor, expect_close, expect_own_code, diagnose
+from .exercise import (checker, Wrong, call_on_copies, expect_tensor, expect_close, expect_number,
+                                expect_own_code, diagnose)
 from .baseline import mean_abs_distance, rmse_distance, is_3
 
 # %% ../nbs/72_ex_baseline.ipynb #9fb0c6de
@@ -29,16 +30,6 @@ def _expect_per_image(got, x:Tensor, what:str) -> Tensor:
     raise Wrong(f"{what} has shape {tuple(got.shape)}, expected ({n},), one number per image: it looks as if {why}. "
                 "Hint: a stack's axes are (image, row, column); average over the last two only.")
 
-# %% ../nbs/72_ex_baseline.ipynb #d7552518
-def _call_pure(fn, *args):
-    "`fn(*args)` on copies of the tensors `args`, with `Wrong` if it changed one of them in place."
-    got = call(fn, *(copies := [a.clone() for a in args]))
-    for i, (a, c) in enumerate(zip(args, copies)):
-        if not torch.equal(a, c):
-            raise Wrong(f"your function changed its input number {i + 1} in place (with `-=`, `abs_()` or similar). "
-                        "Hint: compute new tensors and leave the inputs as they were.")
-    return got
-
 # %% ../nbs/72_ex_baseline.ipynb #1a39c4b4
 def _check_distance(fn, ref, torchs:str, mistakes):
     "Check the distance `fn` against the package's `ref` on two stacks of different sizes and on a single image."
@@ -47,7 +38,7 @@ def _check_distance(fn, ref, torchs:str, mistakes):
     for k, (x, img) in enumerate([_images(), _images(2, 6, 3)]):
         what = f'the distance between a {tuple(x.shape)} stack and a {tuple(img.shape)} image'
         try:
-            got = _expect_per_image(_call_pure(fn, x, img), x, what)
+            got = _expect_per_image(call_on_copies(fn, x, img, names=['a', 'b']), x, what)
             expect_tensor(got, dtype=torch.float32, what=what)
             diagnose(got, mistakes(x - img))
             expect_close(got, ref(x, img), 'the distance')
@@ -56,7 +47,8 @@ def _check_distance(fn, ref, torchs:str, mistakes):
             raise Wrong(f"it is right for a (3, 4, 5) stack but not for a (2, 6, 3) one: {e} Is a size written "
                         "into your code? Hint: let `mean` count the pixels.") from None
     x, img = _images()
-    try: one = expect_tensor(_call_pure(fn, x[0], img), shape=(), what='the distance between two (4, 5) images')
+    try: one = expect_tensor(call_on_copies(fn, x[0], img, names=['a', 'b']), shape=(),
+                             what='the distance between two (4, 5) images')
     except Wrong as e:
         raise Wrong(f"it works for a stack, but not for a single image: {e} Hint: " + (
             "count the axes from the end (negative axis numbers), so rows and columns are found whatever comes "
@@ -131,8 +123,8 @@ def _splits(got:Tensor, d:Tensor) -> bool:
 def check_is_3(fn):
     expect_own_code(fn, {'is_3': "the lesson's own classifier"})
     x, ideal3, ideal7 = _digits()
-    what = f'your answer for a stack of {len(x)} images'
-    got = _expect_per_image(_call_pure(fn, x, ideal3, ideal7), x, what)
+    what, names = f'your answer for a stack of {len(x)} images', ['x', 'ideal3', 'ideal7']
+    got = _expect_per_image(call_on_copies(fn, x, ideal3, ideal7, names=names), x, what)
     expect_tensor(got, dtype=torch.bool, what=what, hint="A classifier answers True or False for each image: "
                   "compare the two distances rather than returning them.")
     want = is_3(x, ideal3, ideal7)
@@ -152,7 +144,7 @@ def check_is_3(fn):
                             "how near the ideal 7 is.")
         raise Wrong(f"{int((got != want).sum())} of {len(x)} images got the wrong answer. Hint: measure both "
                     "distances the same way, with `mean_abs_distance`, and compare them.")
-    try: one = expect_tensor(_call_pure(fn, x[0], ideal3, ideal7), shape=(), dtype=torch.bool,
+    try: one = expect_tensor(call_on_copies(fn, x[0], ideal3, ideal7, names=names), shape=(), dtype=torch.bool,
                              what='your answer for a single image', hint='One image should get one True or False.')
     except Wrong as e:
         raise Wrong(f"it works for a stack, but not for a single image: {e} Hint: count the axes from the "
@@ -162,17 +154,12 @@ def check_is_3(fn):
 
 # %% ../nbs/72_ex_baseline.ipynb #3bee01c6
 def _accuracy_of(fn, preds:Tensor, targets:Tensor) -> float:
-    "`fn(preds, targets)` as a float, with `Wrong` unless it is one number."
-    try: got = _call_pure(fn, preds, targets)
-    except Wrong as e:
-        if 'Bool' not in str(e): raise
-        raise Wrong(f"{e}. Hint: PyTorch does not average True/False values; turn them into 1.0/0.0 first.") from None
+    "`fn(preds, targets)` as a float, with `Wrong` unless it is one number (a one-number tensor is fine too)."
+    got = call_on_copies(fn, preds, targets, names=['preds', 'targets'],
+                         hints={'Bool': "PyTorch does not average True/False values; turn them into 1.0/0.0 first."})
     if isinstance(got, Tensor):
         got = expect_tensor(got, shape=(), what='the accuracy', hint='It is one number for all the predictions.').item()
-    if isinstance(got, bool) or not isinstance(got, numbers.Real):
-        raise Wrong(f"the accuracy should be a number, got {type(got).__name__}." +
-                    (" Does your function end with `return`?" if got is None else ""))
-    return float(got)
+    return expect_number(got, 'the accuracy')
 
 # %% ../nbs/72_ex_baseline.ipynb #deb3fff6
 @checker('2.4')

@@ -9,17 +9,10 @@ __all__ = ['check_sigmoid', 'check_mnist_loss', 'check_broadcast_fix', 'check_sc
 import numbers
 import torch
 from torch import Tensor
-from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose, expect_own_code
+from .exercise import (checker, Wrong, call, call_on_copies, expect_tensor, expect_close, diagnose,
+                                expect_own_code)
 from .baseline import binary_accuracy
 from .loss import sigmoid, mnist_loss, mnist_loss_raw
-
-# %% ../nbs/74_ex_loss.ipynb #872c2213
-def _kept_inputs(inputs:dict, copies:dict):
-    "`Wrong` naming the first input that the learner's function changed in place."
-    for name, t in inputs.items():
-        if not torch.equal(t.detach(), copies[name]):
-            raise Wrong(f"your function changed its input `{name}` in place. Compute a new tensor instead "
-                        f"(an in-place operation such as `neg_()`, `exp_()` or `+=` overwrites the caller's data).")
 
 # %% ../nbs/74_ex_loss.ipynb #87e0a8c4
 def _tracks_grad(loss:Tensor, what:str='the loss'):
@@ -31,7 +24,8 @@ def _tracks_grad(loss:Tensor, what:str='the loss'):
 # %% ../nbs/74_ex_loss.ipynb #c57cbd22
 _READY_SIGMOIDS = {'sigmoid': "a ready-made sigmoid (PyTorch's or the lesson's)", 'Sigmoid': "PyTorch's sigmoid layer",
                    'expit': "PyTorch's sigmoid under its other name"}
-_ONE_NUMBER = ('only one element tensors', 'must be real number', 'converted to Python scalars')   # math.exp's errors
+_MATH_EXP = {m: "`math.exp` takes one number; use PyTorch's `torch.exp` (or `x.exp()`), which works on a whole tensor "
+                "at once." for m in ('only one element tensors', 'must be real number', 'converted to Python scalars')}
 
 # %% ../nbs/74_ex_loss.ipynb #117c4855
 @checker('4.1')
@@ -39,15 +33,10 @@ def check_sigmoid(fn):
     "Exercise 4.1: `fn(x)` is the sigmoid 1/(1+exp(-x)) of every number of `x`, with the shape and dtype of `x`."
     expect_own_code(fn, _READY_SIGMOIDS, "Hint: build it from `torch.exp`, `+` and `/`.")
     for x in (torch.linspace(-6, 6, 13), torch.tensor([[-2., 0., 0.5], [1., 3., -0.25]], dtype=torch.float64)):
-        copy, what = x.clone(), f"the result for an input of shape {tuple(x.shape)}"
-        try: got = call(fn, x)
-        except Wrong as e:
-            if not any(m in str(e) for m in _ONE_NUMBER): raise
-            raise Wrong(f"{e}. Hint: `math.exp` takes one number; use PyTorch's `torch.exp` (or `x.exp()`), which "
-                        f"works on a whole tensor at once.") from None
+        got = call_on_copies(fn, x, names=['x'], hints=_MATH_EXP)
+        what = f"the result for an input of shape {tuple(x.shape)}"
         expect_tensor(got, shape=x.shape, what=what, hint="The sigmoid works on each number on its own.")
         expect_tensor(got, dtype=x.dtype, what=what, hint="Use only operations on `x`, without converting it.")
-        _kept_inputs({'x': x}, {'x': copy})
         diagnose(got, [(sigmoid(-x), "your curve is mirrored: large scores give values near 0 instead of near 1. "
                                      "Hint: check the sign in front of x inside the exponential."),
                        (1 + (-x).exp(), "your values are far above 1: the sigmoid is 1 divided by something. "
@@ -70,25 +59,23 @@ def _grid_loss(preds:Tensor, targets:Tensor) -> Tensor:
     probs = torch.sigmoid(preds).view(-1)
     return torch.where(targets == 1, 1 - probs, probs).mean()
 
+# %% ../nbs/74_ex_loss.ipynb #872c2213
+_LOSS_HINTS = {'leaf Variable': "your function changes the scores in place (a method ending in `_`, such as "
+               "`sigmoid_()`), which PyTorch refuses for a tensor that tracks gradients; use the version without the "
+               "`_`: it returns a new tensor and leaves `preds` as it was.",
+               'where expected condition to be a boolean tensor': "`torch.where` needs True/False as its condition, "
+               "and the targets are the floats 1. and 0.: compare them, `targets == 1`."}
+
 # %% ../nbs/74_ex_loss.ipynb #ebf89234
 def _loss_of(fn, preds:Tensor, targets:Tensor, what:str) -> Tensor:
     "The learner's loss of copies of `preds` and `targets`, checked to be a scalar tensor that tracks gradients."
-    p, t = preds.clone().requires_grad_(), targets.clone()
-    try: got = call(fn, p, t)
-    except Wrong as e:
-        if 'leaf Variable' in str(e):
-            e = Wrong("your function changes the scores in place (a method ending in `_`, such as `sigmoid_()`), which "
-                      "PyTorch refuses for a tensor that tracks gradients. Hint: use the version without the `_`: "
-                      "it returns a new tensor and leaves `preds` as it was.")
-        elif 'where expected condition to be a boolean tensor' in str(e):
-            e = Wrong(f"{e}. Hint: `torch.where` needs True/False as its condition, and the targets are the floats "
-                      "1. and 0.: compare them, `targets == 1`.")
-        raise Wrong(f"with scores of shape {tuple(preds.shape)}: {e}") from None
+    tracked = lambda p, t: call(fn, p.requires_grad_(), t, hints=_LOSS_HINTS)   # the copy of `preds` tracks gradients
+    try: got = call_on_copies(tracked, preds, targets, names=['preds', 'targets'])
+    except Wrong as e: raise Wrong(f"with scores of shape {tuple(preds.shape)}: {e}") from None
     if isinstance(got, numbers.Number):
         raise Wrong(f"{what} is a Python number, but SGD needs a tensor it can call `backward` on: "
                     f"do not end with `.item()`.")
     expect_tensor(got, shape=(), what=what, hint="A loss is one number: the average over all the images.")
-    _kept_inputs({'preds': p, 'targets': t}, {'preds': preds, 'targets': targets})
     _tracks_grad(got, what)
     return got
 
@@ -165,13 +152,8 @@ def _as_float(got) -> Tensor:
 # %% ../nbs/74_ex_loss.ipynb #02b31846
 def _accuracy_of(fn, S:Tensor, Y:Tensor) -> Tensor:
     "The learner's accuracy for copies of scores `S` and labels `Y`, checked to leave them alone and be one float."
-    p, t = S.clone(), Y.clone()
-    try: got = call(fn, p, t)
-    except Wrong as e:
-        if 'Bool' not in str(e): raise
-        raise Wrong(f"{e}. Hint: PyTorch does not average True/False values; turn them into 1.0/0.0 first.") from None
-    _kept_inputs({'preds': p, 'targets': t}, {'preds': S, 'targets': Y})
-    return _as_float(got)
+    hints = {'Bool': "PyTorch does not average True/False values; turn them into 1.0/0.0 first."}
+    return _as_float(call_on_copies(fn, S, Y, names=['preds', 'targets'], hints=hints))
 
 # %% ../nbs/74_ex_loss.ipynb #3d8482bf
 def _accuracy_mistakes(S:Tensor, Y:Tensor) -> tuple:

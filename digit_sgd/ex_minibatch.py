@@ -6,11 +6,10 @@
 __all__ = ['check_validate_epoch', 'check_train_epoch', 'check_optim', 'check_learner']
 
 # %% ../nbs/75_ex_minibatch.ipynb #0ab5487f
-import numbers
 from copy import deepcopy
 import torch
 from torch import nn, Tensor
-from .exercise import checker, Wrong, call, expect_close, diagnose, expect_own_code
+from .exercise import checker, Wrong, call, expect_number, expect_close, diagnose, expect_own_code
 from .loss import mnist_loss
 from .minibatch import train_epoch, batch_accuracy, validate_epoch, BasicOptim, MiniLearner
 
@@ -22,22 +21,8 @@ def _toy(sizes:list, d:int=5, seed:int=0) -> list:
     return list(zip(x.split(sizes), (x @ w > 0).float().split(sizes)))
 
 # %% ../nbs/75_ex_minibatch.ipynb #3c26e88d
-def _run(fn, *args, name:str|None=None, hints:dict={}):
-    "`call(fn, *args)`, naming the error of a step outside `no_grad`, and adding `hints[k]` to an error that says `k`."
-    try: return call(fn, *args, name=name)
-    except Wrong as e:
-        if 'leaf Variable' in str(e): raise Wrong("a parameter was changed in place while autograd was recording, "
-                                                  "which PyTorch refuses. Hint: update inside `torch.no_grad()`.")
-        hint = next((h for k, h in hints.items() if k in str(e)), None)
-        if hint: raise Wrong(f"{str(e).rstrip('.')}. Hint: {hint}") from None
-        raise
-
-# %% ../nbs/75_ex_minibatch.ipynb #8c81f640
-def _number(v, what:str) -> float:
-    "`v` as a float if it is a number (NumPy's too), else `Wrong` (saying, for a tensor, how to turn it into a float)."
-    if isinstance(v, numbers.Real) and not isinstance(v, bool): return float(v)
-    if isinstance(v, Tensor): raise Wrong(f"{what} is a tensor; it should be a Python float. Hint: use `.item()`.")
-    raise Wrong(f"{what} should be a number, got {type(v).__name__}." + (" Is `return` missing?" if v is None else ""))
+_leaf = {'leaf Variable': "a parameter was changed in place while autograd was recording, which PyTorch refuses; "
+                          "update it inside `torch.no_grad()`."}
 
 # %% ../nbs/75_ex_minibatch.ipynb #ebd0c21d
 @checker('5.1')
@@ -46,7 +31,7 @@ def check_validate_epoch(fn):
     w, grads = torch.randn(5, 1, generator=torch.Generator().manual_seed(1)).requires_grad_(), []
     model = lambda xb: (grads.append(torch.is_grad_enabled()), xb @ w)[1]
     for i, (sizes, metric) in enumerate([((16, 16, 7), batch_accuracy), ((9, 4), mnist_loss)]):
-        got = torch.tensor(_number(_run(fn, model, dl := _toy(sizes, seed=4 + i), metric), 'the returned value'))
+        got = torch.tensor(expect_number(call(fn, model, dl := _toy(sizes, seed=4 + i), metric), 'the returned value'))
         if any(grads): raise Wrong("the model ran with autograd on. Hint: measure inside `with torch.no_grad():`.")
         with torch.no_grad(): v, n = torch.stack([metric(xb @ w, yb) for xb, yb in dl]), torch.tensor(sizes)
         diagnose(got, [(v.mean(), f"that is the plain mean of the batch values, but the last batch holds only "
@@ -78,7 +63,7 @@ def check_train_epoch(fn):
     batches = _toy([16, 16, 8])
     w0, b0 = torch.randn(5, 1, generator=torch.Generator().manual_seed(1)), torch.zeros(1)
     w, b = w0.clone().requires_grad_(), b0.clone().requires_grad_()
-    got = _run(fn, lambda xb: xb @ w + b, batches, mnist_loss, [w, b], 0.5)
+    got = call(fn, lambda xb: xb @ w + b, batches, mnist_loss, [w, b], 0.5, hints=_leaf)
     rw, rb = w0.clone().requires_grad_(), b0.clone().requires_grad_()
     want = train_epoch(lambda xb: xb @ rw + rb, batches, mnist_loss, [rw, rb], 0.5)
     diagnose(w.detach(), [
@@ -93,7 +78,7 @@ def check_train_epoch(fn):
     if any(p.grad is not None and p.grad.abs().sum() > 0 for p in (w, b)):
         raise Wrong("the parameters are right, but `.grad` still holds a gradient after the epoch: were the gradients "
                     "reset before each `backward`, not after each step? Hint: reset them after it, so none is left.")
-    got, losses = _number(got, 'the returned loss'), torch.tensor(_sgd(w0, b0, batches, 0.5)[2])
+    got, losses = expect_number(got, 'the returned loss'), torch.tensor(_sgd(w0, b0, batches, 0.5)[2])
     diagnose(torch.tensor(got), [(losses.mean(), "the loss is the plain mean of the batch losses, but the last batch "
                                   "holds only 8 items. Hint: weight each batch's loss by its number of items."),
                                  (losses[-1], "that is the last batch's loss. Hint: return the mean over the epoch.")])
@@ -111,9 +96,9 @@ def check_optim(cls):
     opt = call(cls, [w, b, unused], 0.25, name=cls.__name__)     # `unused` never gets a gradient
     ((w * torch.tensor([1., 2., 3.])).sum() + 4 * b.sum()).backward()
     w0, grad0 = w.detach().clone(), w.grad.clone()
-    none = {'NoneType': "a parameter with no gradient yet has `.grad` None; skip it.",
+    none = {**_leaf, 'NoneType': "a parameter with no gradient yet has `.grad` None; skip it.",
             'ambiguous': "`if p.grad:` asks if a whole tensor is true; test `p.grad is not None`."}
-    _run(getattr(opt, 'step', None), name='step', hints=none)
+    call(getattr(opt, 'step', None), name='step', hints=none)
     hint = "Hint: `step` moves each parameter that has a gradient by `-lr * grad`, in place."
     diagnose(w.detach(), [(w0, f"`step` did not move the parameters. {hint}"),
                           (w0 + 0.25 * grad0, f"`step` moved the parameters along the gradient, uphill. {hint}")])
@@ -123,12 +108,12 @@ def check_optim(cls):
     if w.grad is None or not torch.equal(w.grad, grad0): raise Wrong("`step` changed the gradients. Hint: `step` "
                                                                      "only moves; resetting is `zero_grad`'s job.")
     moved = w.detach().clone()
-    _run(getattr(opt, 'zero_grad', None), name='zero_grad', hints=none)
+    call(getattr(opt, 'zero_grad', None), name='zero_grad', hints=none)
     if not torch.equal(w.detach(), moved): raise Wrong("`zero_grad` changed the parameters themselves. Hint: it "
                                                        "resets each parameter's `.grad`, not the parameter.")
     if any(p.grad is not None and p.grad.abs().sum() > 0 for p in (w, b)):
         raise Wrong("after `zero_grad` the gradients are still there. Hint: write zeros into each `.grad` in place.")
-    _run(opt.step, name='step')
+    call(opt.step, name='step', hints=_leaf)
     expect_close(w, moved, 'the weights after `zero_grad` and another `step`', "Hint: a zero gradient moves nothing.")
     return "`step` moves each parameter by `-lr * grad` and skips those without one, and `zero_grad` resets them."
 
@@ -172,7 +157,7 @@ def _train(cls, zero:bool=True, lrs:tuple=(0.5, 0.2)) -> tuple:
     with torch.random.fork_rng(devices=[]): probe = _Probe((torch.manual_seed(0), nn.Linear(6, 1))[1])
     learn = call(cls, _toy([32, 32, 20], 6, seed=2), _toy([25, 13], 6, seed=3), probe, mnist_loss,
                  lambda params, lr: _Watch(params, lr, log, zero), batch_accuracy, name=cls.__name__)
-    for epochs, lr in zip((2, 1), lrs): _run(getattr(learn, 'fit', None), epochs, lr, name='fit')
+    for epochs, lr in zip((2, 1), lrs): call(getattr(learn, 'fit', None), epochs, lr, name='fit', hints=_leaf)
     return learn, probe, log
 
 # %% ../nbs/75_ex_minibatch.ipynb #f27b1b76
@@ -208,7 +193,7 @@ def check_learner(cls):
     for e, (got, want) in enumerate(zip(records, ours.records)):     # e: the epoch
         for k in keys:
             if k not in got: raise Wrong(f"the record of epoch {e} has no key {k!r}; it needs {', '.join(keys)}.")
-            g = _number(got[k], f"`{k}` of epoch {e}")
+            g = expect_number(got[k], f"`{k}` of epoch {e}")
             if abs(g - want[k]) > 1e-5 + 1e-4 * abs(want[k]):
                 raise Wrong(_difference(e, k, g, want[k], no_zero, same_lr, ours.per_batch))
     valid = [(train, grad) for n, train, grad in probe.calls if n in (25, 13)]      # validation batches: 25 and 13
@@ -223,6 +208,6 @@ def check_learner(cls):
         if bad: raise Wrong("the numbers match, but " + msg)
     if not (isinstance(got := call(getattr(learn, 'validate', None), name='validate'), tuple) and len(got) == 2):
         raise Wrong(f"`validate()` should return a tuple (loss, metric), got {type(got).__name__}.")
-    expect_close(torch.tensor([_number(v, 'each value validate() returns') for v in got]),
+    expect_close(torch.tensor([expect_number(v, 'each value validate() returns') for v in got]),
                  torch.tensor(ours.validate()), 'what `validate()` returns')
     return "three epochs, two `fit`s: every loss and accuracy matches MiniLearner's, and the model was used right."

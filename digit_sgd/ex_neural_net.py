@@ -10,29 +10,9 @@ import numbers
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .exercise import checker, Wrong, call, expect_tensor, expect_close, diagnose, expect_own_code
+from .exercise import (checker, Wrong, call, call_on_copies, expect_tensor, expect_close, diagnose,
+                                  expect_own_code)
 from .neural_net import simple_net
-
-# %% ../nbs/76_ex_neural_net.ipynb #dd93076f
-def _expect_unchanged(before:list, # Copies of the inputs, taken before the call
-                      after:list, # The inputs themselves, after the call
-                      names:list, # Their names, for the message
-                     ):
-    "`Wrong` naming the first input that the learner's function changed in place."
-    for b, a, name in zip(before, after, names):
-        if not torch.equal(b, a):
-            raise Wrong(f"your function changed its input `{name}` in place. Hint: an in-place method (one whose "
-                        "name ends in `_`) or an assignment such as `t[...] = 0` writes into the tensor itself; "
-                        "compute a new tensor and leave the input as it was.")
-
-# %% ../nbs/76_ex_neural_net.ipynb #2eb03dec
-def _call(fn, *args, hints:dict):
-    "`call(fn, *args)`, adding to its error the hint of the first key of `hints` that the error's message contains."
-    try: return call(fn, *args)
-    except Wrong as e:
-        hint = next((h for k, h in hints.items() if k in str(e)), None)
-        if hint is None: raise
-        raise Wrong(f"{str(e).rstrip('.')}. Hint: {hint}") from None
 
 # %% ../nbs/76_ex_neural_net.ipynb #ed1e9ac1
 @checker('6.1')
@@ -41,14 +21,12 @@ def check_merge(fn):
     g = torch.Generator().manual_seed(0)
     args = [torch.randn(5, 4, generator=g), torch.randn(4, generator=g), torch.randn(4, 3, generator=g),
             torch.randn(3, generator=g)]
-    before = [a.clone() for a in args]
     order = "in `a@b` the last size of `a` must be the first of `b`: `w1` is (5, 4), `b1` (4,), `w2` (4, 3), `b2` (3,)."
-    got = _call(fn, *args, hints={'(4) must match the size of tensor b (3) at non-singleton dimension 0': "`b1` holds "
-                                  "one number per hidden feature and `b2` one per output, so they cannot simply be "
-                                  "added: follow `b1` through the second layer.", 'must match the size': "`*` and `+` "
-                                  "work element by element and need shapes that fit; a layer multiplies with `@`.",
-                                  'size mismatch': order, 'cannot be multiplied': order})
-    _expect_unchanged(before, args, ['w1', 'b1', 'w2', 'b2'])
+    got = call_on_copies(fn, *args, names=['w1', 'b1', 'w2', 'b2'], hints={
+        '(4) must match the size of tensor b (3) at non-singleton dimension 0': "`b1` holds one number per hidden "
+        "feature and `b2` one per output, so they cannot simply be added: follow `b1` through the second layer.",
+        'must match the size': "`*` and `+` work element by element and need shapes that fit; a layer multiplies "
+        "with `@`.", 'size mismatch': order, 'cannot be multiplied': order})
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Wrong(f"your function should return two tensors, `w, b`, got {type(got).__name__}"
                     f"{f' of length {len(got)}' if isinstance(got, (tuple, list)) else ''}.")
@@ -71,11 +49,9 @@ def check_relu(fn):
     if isinstance(fn, nn.Module): raise Wrong("your answer is a PyTorch module: the exercise asks you to write it.")
     expect_own_code(fn, {'relu': "PyTorch's own ReLU", 'relu_': "PyTorch's own ReLU", 'ReLU': "PyTorch's ReLU module"})
     x = torch.tensor([[-2., -0.5, 0., 0.5], [3., -1., 1., -3.]])
-    before = x.clone()
-    got = _call(fn, x, hints={'ambiguous': "Python's `max` (like `if`, `and`, `or`) needs one True or False, but "
-                              "a comparison of tensors gives one per element; use a tensor operation, which works "
-                              "element by element."})
-    _expect_unchanged([before], [x], ['x'])
+    got = call_on_copies(fn, x, names=['x'], hints={'ambiguous': "Python's `max` (like `if`, `and`, `or`) needs one "
+                         "True or False, but a comparison of tensors gives one per element; use a tensor operation, "
+                         "which works element by element."})
     if isinstance(got, tuple):
         raise Wrong("the result is a tuple, not a tensor: `torch.max(x, 0)` does not compare with 0, it takes the "
                     "largest value along dimension 0 and where it was. Hint: compare element by element.")
@@ -99,7 +75,7 @@ def _additivity_gap(net, a, b) -> float:
 def _built_net(fn, sizes:tuple) -> nn.Sequential:
     "The learner's network for `sizes` (default sizes when empty), or `Wrong` saying how it differs from simple_net's."
     where = f"for sizes {sizes}" if sizes else "with its default sizes"
-    net = _call(fn, *sizes, hints={'not a Module subclass': "`nn.Sequential` takes modules (objects such as "
+    net = call(fn, *sizes, hints={'not a Module subclass': "`nn.Sequential` takes modules (objects such as "
                                    "`nn.Linear(2, 3)`), not plain functions or classes.", 'required positional':
                                    "give the sizes their defaults, `n_in=28*28, n_hidden=30, n_out=1`."})
     if net is None: raise Wrong("your function returned None: does it end with `return`?")

@@ -9,17 +9,8 @@ __all__ = ['check_crop', 'check_dtypes', 'check_to_float', 'check_brightness']
 import numpy as np, torch
 from collections import Counter
 from torch.overrides import TorchFunctionMode
-from .exercise import Wrong, call, checker, diagnose, expect_close, expect_own_code, expect_tensor
-
-# %% ../nbs/71_ex_pixels.ipynb #ff914059
-def _call_on_copy(fn, x:torch.Tensor, *args):
-    "`fn(copy of x, *args)`, with `Wrong` if `fn` changed that copy."
-    x2 = x.clone()
-    got = call(fn, x2, *args)
-    if not torch.equal(x2, x):
-        raise Wrong(f"`{getattr(fn, '__name__', 'your function')}` changed the tensor it was given. Hint: build a new "
-                    "tensor from it instead (no in-place `_` methods such as `div_`, no `img[...] = ...`).")
-    return got
+from .exercise import (Wrong, call, call_on_copies, checker, diagnose, expect_close, expect_own_code,
+                                expect_tensor)
 
 # %% ../nbs/71_ex_pixels.ipynb #6e9fe0d3
 def _crop_mistakes(img, top, left, height, width) -> list:
@@ -41,7 +32,7 @@ def check_crop(fn):
     img = torch.arange(6 * 8).reshape(6, 8)  # 6 rows, 8 columns, every pixel a different number
     for top, left, height, width in [(1, 2, 3, 4), (2, 1, 3, 3), (0, 0, 6, 8), (5, 7, 1, 1)]:
         case = f"on a 6×8 image, my_crop(img, {top}, {left}, {height}, {width})"
-        got = expect_tensor(_call_on_copy(fn, img, top, left, height, width), what=case)
+        got = expect_tensor(call_on_copies(fn, img, top, left, height, width, names=['img']), what=case)
         want = img[top:top + height, left:left + width]
         diagnose(got, [(w, f"{case}: {m}") for w, m in _crop_mistakes(img, top, left, height, width)
                        if w.shape != want.shape or not torch.equal(w, want)])
@@ -116,7 +107,7 @@ def check_to_float(fn):
                 torch.tensor([[20, 51, 100, 230], [150, 200, 60, 90]], dtype=torch.uint8),
                 torch.randint(0, 256, (3, 5, 4), generator=g, dtype=torch.uint8)):
         what = f"the result for a uint8 tensor of shape {tuple(img.shape)}"
-        got = expect_tensor(_call_on_copy(fn, img), what=what)
+        got = expect_tensor(call_on_copies(fn, img, names=['img']), what=what)
         x = img.double()
         diagnose(got, [(x, f"{what} still goes from 0 to 255: a new type alone does not rescale the values. Hint: "
                            "what should full ink, 255, become?"),
@@ -164,7 +155,7 @@ def _expect_no_loop(fn, stacks:list, what:str):
 def _expect_brightness(fn, images:torch.Tensor, what:str):
     "`Wrong` unless `fn(images)` is each image's mean, naming the typical mistakes."
     n, h, w = images.shape
-    got = _call_on_copy(fn, images)
+    got = call_on_copies(fn, images, names=['images'])
     if isinstance(got, (list, tuple)):
         raise Wrong(f"{what} is a {type(got).__name__}. Hint: return a tensor, from a tensor operation on the whole "
                     "stack rather than a loop over the images.")
