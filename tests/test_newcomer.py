@@ -53,6 +53,12 @@ def test_no_data_fails_fast_installs_nothing_and_leaves_home_alone(newcomer, scr
     assert 'cannot be downloaded' in out and out.rstrip().endswith('Nothing has been installed.')
     assert f'DIGIT_SGD_ARCHIVE=/path/to/mnist_sample.tgz bash tools/{script}' in out   # the one-variable fix
     assert f'tar -xzf /path/to/mnist_sample.tgz -C "{fastai_home}/data"' in out        # and the manual one
+    assert '\n\nthe data (MNIST, 16 MB) is not on this machine and cannot be downloaded:\n' in out   # lesson 7's too
+    assert f'  {preflight.MNIST.url}: ' in out
+    assert f'DIGIT_SGD_MNIST_ARCHIVE=/path/to/mnist_png.tgz bash tools/{script}' in out
+    assert f'tar -xzf /path/to/mnist_png.tgz -C "{fastai_home}/data"' in out
+    assert ('DIGIT_SGD_ARCHIVE=/path/to/mnist_sample.tgz DIGIT_SGD_MNIST_ARCHIVE=/path/to/mnist_png.tgz '
+            f'bash tools/{script}') in out                                             # both on one command line
     assert 'Traceback' not in out and 'Installing' not in out
     assert not (repo/'.venv').exists() and not (repo/'.cache').exists()
     assert list(home.iterdir()) == [] and list(fastai_home.iterdir()) == []
@@ -77,38 +83,103 @@ def test_wrong_interpreter_is_named(newcomer, python, says):
     assert not (repo/'.venv').exists()
 
 
-def test_preflight_url_is_fastais():
+def test_preflight_urls_are_fastais():
     from fastai.data.external import URLs
-    assert preflight.URL == URLs.MNIST_SAMPLE
+    assert preflight.SAMPLE.url == preflight.URL == URLs.MNIST_SAMPLE
+    assert preflight.MNIST.url == URLs.MNIST
+    assert preflight.DATASETS == (preflight.SAMPLE, preflight.MNIST)   # both required: lessons 1-6 and lesson 7
 
 
-def fake_archive(path: Path, top: str = 'mnist_sample') -> Path:
-    "A tiny archive shaped like MNIST_SAMPLE: the four folders, one file each."
-    src = path.parent/'src'
-    for f in preflight.FOLDERS: (src/top/f).mkdir(parents=True); (src/top/f/'0.png').write_bytes(b'png')
+def fake_archive(path: Path, ds=preflight.SAMPLE, top: str | None = None) -> Path:
+    "A tiny archive shaped like `ds`'s (MNIST_SAMPLE's 4 folders, or MNIST's 20), one file in each folder."
+    top = top or ds.name
+    src = path.parent/f'src-{path.stem}'
+    for f in ds.folders: (src/top/f).mkdir(parents=True); (src/top/f/'0.png').write_bytes(b'png')
     with tarfile.open(path, 'w:gz') as tf: tf.add(src/top, arcname=top)
+    shutil.rmtree(src)
     return path
 
 
-def test_preflight_unpacks_a_given_archive(tmp_path, monkeypatch):
+@pytest.fixture
+def no_shared(tmp_path, monkeypatch):
+    "preflight as in a project with no ../shared/data beside it, no archive variables and no network."
+    monkeypatch.setattr(preflight, 'ROOT', tmp_path/'project')
+    for ds in preflight.DATASETS: monkeypatch.delenv(ds.var, raising=False)
+    monkeypatch.setattr(preflight, 'reachable', lambda url, timeout=10: 'offline (test)')
     monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'fh'))
-    monkeypatch.setenv('DIGIT_SGD_ARCHIVE', str(fake_archive(tmp_path/'a.tgz')))
-    assert preflight.check_data('bash tools/course.sh').startswith('data: unpacked')
-    assert preflight.is_unpacked(tmp_path/'fh'/'data'/'mnist_sample')
-    assert [p.name for p in (tmp_path/'fh'/'data').iterdir()] == ['mnist_sample']   # no temporary folder left
-    assert preflight.check_data('bash tools/course.sh').startswith('data: ')           # present now
+    return tmp_path/'fh'/'data'
 
 
-@pytest.mark.parametrize('case, says', [('missing', 'is not a file'), ('not a tar', 'is not a complete mnist_sample.tgz'),
-                                        ('wrong content', 'it is not mnist_sample.tgz')])
-def test_preflight_bad_archive_says_what_is_wrong_and_leaves_nothing(tmp_path, monkeypatch, case, says):
+def test_preflight_unpacks_the_given_archives(tmp_path, no_shared, monkeypatch):
+    for ds in preflight.DATASETS: monkeypatch.setenv(ds.var, str(fake_archive(tmp_path/f'{ds.name}.tgz', ds)))
+    lines = preflight.check_data('bash tools/course.sh')
+    assert lines == [f'data: unpacked {tmp_path}/{ds.name}.tgz into {no_shared/ds.name}' for ds in preflight.DATASETS]
+    assert all(preflight.is_unpacked(no_shared/ds.name, ds) for ds in preflight.DATASETS)
+    assert sorted(p.name for p in no_shared.iterdir()) == ['mnist_png', 'mnist_sample']   # no temporary folder left
+    assert preflight.check_data('bash tools/course.sh') == [f'data: {no_shared/ds.name}' for ds in preflight.DATASETS]
+
+
+@pytest.mark.parametrize('ds', preflight.DATASETS, ids=lambda ds: ds.label)
+def test_preflight_finds_the_copy_in_shared(tmp_path, no_shared, monkeypatch, ds):
+    other = next(o for o in preflight.DATASETS if o != ds)
+    monkeypatch.setenv(other.var, str(fake_archive(tmp_path/'other.tgz', other)))
+    shared = tmp_path/'shared'/'data'; shared.mkdir(parents=True)
+    fake_archive(shared/f'{ds.name}.tgz', ds)
+    assert f'data: unpacked {shared}/{ds.name}.tgz into {no_shared/ds.name}' in preflight.check_data('x')
+
+
+@pytest.mark.parametrize('ds', preflight.DATASETS, ids=lambda ds: ds.label)
+def test_preflight_one_missing_offline_gives_its_recipe_and_unpacks_nothing(tmp_path, no_shared, monkeypatch, ds):
+    other = next(o for o in preflight.DATASETS if o != ds)
+    monkeypatch.setenv(other.var, str(fake_archive(tmp_path/'other.tgz', other)))   # that one could be unpacked
+    with pytest.raises(preflight.PreflightError) as e: preflight.check_data('bash tools/course.sh')
+    msg = str(e.value)
+    assert msg.startswith(f'the data ({ds.label}, {ds.size}) is not on this machine and cannot be downloaded:\n'
+                          f'  {ds.url}: offline (test)\n')
+    assert f'{ds.var}=/path/to/{ds.name}.tgz bash tools/course.sh' in msg
+    assert f'mkdir -p "{no_shared}" && tar -xzf /path/to/{ds.name}.tgz -C "{no_shared}"' in msg
+    assert f'({other.label}, ' not in msg and other.var not in msg and 'on one command line' not in msg
+    assert not (tmp_path/'fh').exists()                       # the other one was not unpacked either
+
+
+CASES = [('missing', 'is not a file'), ('not a tar', 'is not a complete {name}.tgz'),
+         ('wrong content', 'it is not {name}.tgz'), ('the other one', 'it is not {name}.tgz'),
+         ('unwritable', 'could not be unpacked into')]
+
+
+@pytest.mark.parametrize('ds', preflight.DATASETS, ids=lambda ds: ds.label)
+@pytest.mark.parametrize('case, says', CASES, ids=[c for c, _ in CASES])
+def test_preflight_bad_archive_says_what_is_wrong_and_leaves_nothing(tmp_path, no_shared, monkeypatch, ds, case, says):
+    other = next(o for o in preflight.DATASETS if o != ds)
+    monkeypatch.setenv(other.var, str(fake_archive(tmp_path/'other.tgz', other)))   # good: unpacked, then removed
     archive = tmp_path/'a.tgz'
-    if case == 'not a tar': archive.write_bytes(b'this is not a tar file')
-    if case == 'wrong content': fake_archive(archive, top='something_else')
-    monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'fh'))
-    monkeypatch.setenv('DIGIT_SGD_ARCHIVE', str(archive))
-    with pytest.raises(preflight.PreflightError, match=says): preflight.check_data('bash tools/course.sh')
-    assert not (tmp_path/'fh').exists()                       # not even the folders it would have made
+    if case in ('not a tar', 'unwritable'): archive.write_bytes(b'this is not a tar file')
+    if case == 'wrong content': fake_archive(archive, ds, top='something_else')
+    if case == 'the other one': fake_archive(archive, other)
+    if case == 'unwritable': no_shared.parent.mkdir(); no_shared.write_text('a file where the folder should be')
+    monkeypatch.setenv(ds.var, str(archive))
+    with pytest.raises(preflight.PreflightError, match=says.format(name=ds.name)) as e:
+        preflight.check_data('bash tools/course.sh')
+    if case != 'unwritable':
+        assert f'{ds.var}={archive}' in str(e.value) if case == 'missing' else str(e.value).startswith(str(archive))
+        assert not (tmp_path/'fh').exists()                   # not even the folders it would have made
+    else:
+        assert [p.name for p in (tmp_path/'fh').iterdir()] == ['data'] and no_shared.is_file()
+
+
+def test_preflight_names_the_folders_a_wrong_archive_lacks(tmp_path, no_shared, monkeypatch):
+    monkeypatch.setenv('DIGIT_SGD_ARCHIVE', str(fake_archive(tmp_path/'s.tgz')))
+    monkeypatch.setenv('DIGIT_SGD_MNIST_ARCHIVE', str(fake_archive(tmp_path/'m.tgz', top='mnist_sample')))
+    with pytest.raises(preflight.PreflightError, match=r'does not hold mnist_png/ with training/0\.\.9, testing/0\.\.9'):
+        preflight.check_data('x')
+
+
+def test_preflight_refuses_a_half_unpacked_folder_and_keeps_it(tmp_path, no_shared, monkeypatch):
+    for ds in preflight.DATASETS: monkeypatch.setenv(ds.var, str(fake_archive(tmp_path/f'{ds.name}.tgz', ds)))
+    (no_shared/'mnist_png'/'training'/'0').mkdir(parents=True)
+    with pytest.raises(preflight.PreflightError, match=r'mnist_png is there but incomplete \(it has no training/1/\)'):
+        preflight.check_data('x')
+    assert [p.name for p in no_shared.iterdir()] == ['mnist_png']   # the learner's folder is theirs to remove
 
 
 def test_preflight_refuses_a_disk_too_small(tmp_path):
@@ -122,14 +193,16 @@ def test_scripts_leave_git_hooks_to_contributors():
     assert 'nbdev_install_hooks' in (ROOT/'README.md').read_text()
 
 
-def test_relative_archive_is_found_from_where_you_are(newcomer):
+@pytest.mark.parametrize('ds', preflight.DATASETS, ids=lambda ds: ds.label)
+def test_relative_archive_is_found_from_where_you_are(newcomer, ds):
     "DIGIT_SGD_ARCHIVE=name.tgz means the file in the folder you run the command from, not in the project."
     repo, home, fastai_home = newcomer
     here = repo.parent/'elsewhere'; here.mkdir()
-    (here/'mnist_sample.tgz').write_bytes(b'not an archive')
+    (here/f'{ds.name}.tgz').write_bytes(b'not an archive')
+    others = {o.var: str(fake_archive(repo.parent/f'{o.name}.tgz', o)) for o in preflight.DATASETS if o != ds}
     r = subprocess.run(['bash', str(repo/'tools'/'course.sh')], cwd=here, capture_output=True, text=True, timeout=60,
-                       env=newcomer_env(home, fastai_home, DIGIT_SGD_ARCHIVE='mnist_sample.tgz'))
-    assert r.returncode != 0 and f'{here}/mnist_sample.tgz is not a complete mnist_sample.tgz' in r.stderr, r.stderr
+                       env=newcomer_env(home, fastai_home, **{ds.var: f'{ds.name}.tgz'}, **others))
+    assert r.returncode != 0 and f'{here}/{ds.name}.tgz is not a complete {ds.name}.tgz' in r.stderr, r.stderr
     assert not (repo/'.venv').exists() and list(home.iterdir()) == [] and list(fastai_home.iterdir()) == []
 
 

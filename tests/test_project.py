@@ -28,7 +28,7 @@ def test_readme_gives_the_two_commands_and_ci_runs_them():
 def test_settings():
     cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
     d = cfg['DEFAULT']
-    assert (d['lib_name'], d['nbs_path'], d['doc_path'], d['tst_flags']) == ('digit_sgd', 'nbs', '_docs', 'slow')
+    assert (d['lib_name'], d['nbs_path'], d['doc_path'], d['tst_flags']) == ('digit_sgd', 'nbs', '_docs', 'slow cuda')
     import digit_sgd
     assert digit_sgd.__version__ == d['version']
 

@@ -5,23 +5,41 @@ Run by tools/setup.sh (which sets FASTAI_HOME to the project's .fastai_home unle
 Python (standard library only), so a machine that cannot get the data finds out in a second, not after a 6 GB
 install. It checks, in order:
 
-1. the data: MNIST_SAMPLE already unpacked under $FASTAI_HOME/data, or a local archive to unpack there
-   ($DIGIT_SGD_ARCHIVE, else ../shared/data/mnist_sample.tgz beside the project, where CI keeps a copy), or the
-   download address answering;
+1. the data, for each dataset in DATASETS (MNIST_SAMPLE for lessons 1-6, the full MNIST for lesson 7; both are
+   needed): already unpacked under $FASTAI_HOME/data, or a local archive to unpack there ($DIGIT_SGD_ARCHIVE and
+   $DIGIT_SGD_MNIST_ARCHIVE, else mnist_sample.tgz and mnist_png.tgz in ../shared/data beside the project, where CI
+   keeps copies), or the download address answering;
 2. the disk: when the virtual environment does not exist yet, enough free space for it.
 
-It prints one line per check and exits 0, or prints what to do and exits 1 (no traceback, nothing left behind).
+It prints one line per check and exits 0, or prints what to do and exits 1 (no traceback, and $FASTAI_HOME left as
+it was: an archive is unpacked only once every dataset has a source, and one that fails undoes the others).
 Usage: python3 tools/preflight.py [--command "bash tools/course.sh"]
 """
 from __future__ import annotations
 import argparse, os, shutil, sys, tarfile, tempfile, urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
-URL = 'https://s3.amazonaws.com/fast-ai-sample/mnist_sample.tgz'   # fastai's URLs.MNIST_SAMPLE (a test checks it)
-NAME = 'mnist_sample'
-FOLDERS = ('train/3', 'train/7', 'valid/3', 'valid/7')
 VENV_GB = 8.0     # the installed environment measures 6.7 GB (6.3 GiB); pip needs room for its temporary files
+
+
+class Dataset(NamedTuple):
+    label: str              # as fastai's URLs names it
+    name: str               # the archive is {name}.tgz and unpacks to {name}/
+    url: str                # fastai's URLs.<label> (a test checks it)
+    folders: tuple          # what must be there once unpacked
+    var: str                # the variable that points at a local copy of the archive
+    size: str               # of the archive, for the learner
+
+
+SAMPLE = Dataset('MNIST_SAMPLE', 'mnist_sample', 'https://s3.amazonaws.com/fast-ai-sample/mnist_sample.tgz',
+                 ('train/3', 'train/7', 'valid/3', 'valid/7'), 'DIGIT_SGD_ARCHIVE', '3 MB')
+MNIST = Dataset('MNIST', 'mnist_png', 'https://s3.amazonaws.com/fast-ai-imageclas/mnist_png.tgz',
+                tuple(f'{split}/{d}' for split in ('training', 'testing') for d in range(10)),
+                'DIGIT_SGD_MNIST_ARCHIVE', '16 MB')
+DATASETS = (SAMPLE, MNIST)
+URL, NAME, FOLDERS = SAMPLE.url, SAMPLE.name, SAMPLE.folders   # MNIST_SAMPLE's, as before there were two
 
 
 class PreflightError(Exception):
@@ -33,53 +51,72 @@ def data_dir() -> Path:
     return Path(os.environ.get('FASTAI_HOME') or '~/.fastai').expanduser()/'data'
 
 
-def is_unpacked(folder: Path) -> bool: return all((folder/f).is_dir() for f in FOLDERS)
+def is_unpacked(folder: Path, ds: Dataset = SAMPLE) -> bool: return all((folder/f).is_dir() for f in ds.folders)
 
 
-def archive_given() -> Path | None:
-    "The local archive to unpack: $DIGIT_SGD_ARCHIVE (which must exist), else ../shared/data's copy if present."
-    given = os.environ.get('DIGIT_SGD_ARCHIVE')
+def archive_given(ds: Dataset = SAMPLE) -> Path | None:
+    "The local archive to unpack: $<ds.var> (which must exist), else ../shared/data's copy if present."
+    given = os.environ.get(ds.var)
     if given:
         p = Path(given).expanduser()
         if not p.is_file():
-            raise PreflightError(f"DIGIT_SGD_ARCHIVE={p} is not a file. Point it at your copy of {NAME}.tgz, "
+            raise PreflightError(f"{ds.var}={p} is not a file. Point it at your copy of {ds.name}.tgz, "
                                  f"or unset it to download the data.")
         return p
-    shared = ROOT.parent/'shared'/'data'/f'{NAME}.tgz'
+    shared = ROOT.parent/'shared'/'data'/f'{ds.name}.tgz'
     return shared if shared.is_file() else None
 
 
-def unpack(archive: Path, dest: Path) -> Path:
+def unpack(archive: Path, dest: Path, ds: Dataset = SAMPLE) -> Path:
     "Unpack `archive` into `dest` through a temporary folder, so a broken archive leaves nothing behind."
+    return unpack_all([(archive, ds)], dest)[0]
+
+
+def unpack_all(jobs, dest: Path) -> list[Path]:
+    """Unpack each (archive, dataset) of `jobs` into `dest`; if one fails, remove what this call unpacked and the
+    folders it made, so a failed run leaves $FASTAI_HOME as it found it."""
     made = [p for p in [dest, *dest.parents] if not p.exists()]   # folders we create, to remove again on failure
-    dest.mkdir(parents=True, exist_ok=True)
-    try: return _unpack_into(archive, dest)
+    done = []
+    try:
+        for archive, ds in jobs: done.append(_unpack_into(archive, dest, ds))
     except PreflightError:
+        for p in done: shutil.rmtree(p, ignore_errors=True)
         for p in made:
             try: p.rmdir()
             except OSError: break
         raise
+    return done
 
 
-def _unpack_into(archive: Path, dest: Path) -> Path:
-    for stale in dest.glob('.unpacking-*'): shutil.rmtree(stale, ignore_errors=True)   # from an interrupted run
-    with tempfile.TemporaryDirectory(dir=dest, prefix='.unpacking-') as tmp:
-        try:
-            with tarfile.open(archive) as tf:
-                kw = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
-                tf.extractall(tmp, **kw)
-        except (tarfile.TarError, EOFError) as e:
-            raise PreflightError(f"{archive} is not a complete {NAME}.tgz: it cannot be read as a gzipped tar "
-                                 f"archive ({type(e).__name__}).\n"
-                                 f"Copy it again from a machine that has it, or download it from {URL}.")
-        except OSError as e:
-            raise PreflightError(f"{archive} could not be unpacked into {dest}: {e}.\n"
-                                 f"Check that the disk has room and that you can write to {dest}.")
-        if not is_unpacked(Path(tmp)/NAME):
-            raise PreflightError(f"{archive} does not hold {NAME}/ with {', '.join(FOLDERS)}: it is not "
-                                 f"{NAME}.tgz. Get the right archive from {URL}.")
-        os.replace(Path(tmp)/NAME, dest/NAME)
-    return dest/NAME
+def _unpack_into(archive: Path, dest: Path, ds: Dataset) -> Path:
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for stale in dest.glob('.unpacking-*'): shutil.rmtree(stale, ignore_errors=True)   # from an interrupted run
+        with tempfile.TemporaryDirectory(dir=dest, prefix='.unpacking-') as tmp:
+            try:
+                with tarfile.open(archive) as tf:
+                    kw = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
+                    tf.extractall(tmp, **kw)
+            except (tarfile.TarError, EOFError) as e:
+                raise PreflightError(f"{archive} is not a complete {ds.name}.tgz: it cannot be read as a gzipped "
+                                     f"tar archive ({type(e).__name__}).\n"
+                                     f"Copy it again from a machine that has it, or download it from {ds.url}.")
+            if not is_unpacked(Path(tmp)/ds.name, ds):
+                raise PreflightError(f"{archive} does not hold {ds.name}/ with {_folders(ds)}: it is not "
+                                     f"{ds.name}.tgz. Get the right archive from {ds.url}.")
+            os.replace(Path(tmp)/ds.name, dest/ds.name)
+    except OSError as e:   # no room, no permission, or a file where a folder should be
+        raise PreflightError(f"{archive} could not be unpacked into {dest}: {e}.\n"
+                             f"Check that the disk has room and that you can write to {dest}.")
+    return dest/ds.name
+
+
+def _folders(ds: Dataset) -> str:
+    "The folders, shortened where they are a run of digits: train/3, train/7, ... or training/0..9, testing/0..9."
+    tops = dict.fromkeys(f.split('/')[0] for f in ds.folders)
+    if all([f'{t}/{d}' for d in range(10)] == [f for f in ds.folders if f.split('/')[0] == t] for t in tops):
+        return ', '.join(f'{t}/0..9' for t in tops)
+    return ', '.join(ds.folders)
 
 
 def reachable(url: str, timeout: float = 10) -> str | None:
@@ -91,27 +128,44 @@ def reachable(url: str, timeout: float = 10) -> str | None:
         return str(getattr(e, 'reason', e))
 
 
-def recipe(reason: str, command: str) -> str:
+def recipe(reason: str, command: str, ds: Dataset = SAMPLE) -> str:
     d = data_dir()
-    return f"""the data (MNIST_SAMPLE, 3 MB) is not on this machine and cannot be downloaded:
-  {URL}: {reason}
+    return f"""the data ({ds.label}, {ds.size}) is not on this machine and cannot be downloaded:
+  {ds.url}: {reason}
 Do one of these, then run the same command again:
   - connect this machine to the internet: the command then downloads the data itself;
-  - copy {NAME}.tgz onto this machine (from the address above, on a machine that is online) and point at it:
-        DIGIT_SGD_ARCHIVE=/path/to/{NAME}.tgz {command}
+  - copy {ds.name}.tgz onto this machine (from the address above, on a machine that is online) and point at it:
+        {ds.var}=/path/to/{ds.name}.tgz {command}
   - or unpack it yourself where the course looks for it:
-        mkdir -p "{d}" && tar -xzf /path/to/{NAME}.tgz -C "{d}\""""
+        mkdir -p "{d}" && tar -xzf /path/to/{ds.name}.tgz -C "{d}\""""
 
 
-def check_data(command: str) -> str:
-    "One line saying where the data will come from; `PreflightError` if it cannot come from anywhere."
-    d = data_dir()
-    if is_unpacked(d/NAME): return f"data: {d/NAME}"
-    archive = archive_given()
-    if archive is not None: return f"data: unpacked {archive} into {unpack(archive, d)}"
-    reason = reachable(URL)
-    if reason is None: return f"data: {URL} answers; it is downloaded into {d} on first use"
-    raise PreflightError(recipe(reason, command))
+def check_data(command: str, datasets=DATASETS) -> list[str]:
+    """One line per dataset saying where it will come from; `PreflightError` if one cannot come from anywhere.
+    Where each comes from is settled before anything is unpacked, so a dataset that cannot be had leaves nothing."""
+    d, plan, missing = data_dir(), [], []
+    for ds in datasets:
+        if is_unpacked(d/ds.name, ds): plan.append((ds, None)); continue
+        if (d/ds.name).exists():   # fastai would take it as there and the lessons would fail on what is missing
+            lacks = next(f for f in ds.folders if not (d/ds.name/f).is_dir())
+            raise PreflightError(f"{d/ds.name} is there but incomplete (it has no {lacks}/).\n"
+                                 f"Remove it (rm -rf \"{d/ds.name}\") and run the same command again.")
+        archive = archive_given(ds)
+        if archive is not None: plan.append((ds, archive)); continue
+        reason = reachable(ds.url)
+        if reason is None: plan.append((ds, ds.url))
+        else: missing.append((ds, reason))
+    if missing:
+        parts = [recipe(reason, command, ds) for ds, reason in missing]
+        if len(missing) > 1:
+            parts.append(f"{'Both' if len(missing) == 2 else 'All'} are needed: to use local copies, put the "
+                         f"variables on one command line:\n        "
+                         + ' '.join(f'{ds.var}=/path/to/{ds.name}.tgz' for ds, _ in missing) + f' {command}')
+        raise PreflightError('\n\n'.join(parts))
+    archives = [(src, ds) for ds, src in plan if isinstance(src, Path)]
+    into = dict(zip([ds for _, ds in archives], unpack_all(archives, d)))   # all of them, or none
+    return [f"data: {d/ds.name}" if src is None else f"data: unpacked {src} into {into[ds]}" if ds in into
+            else f"data: {src} answers; it is downloaded into {d} on first use" for ds, src in plan]
 
 
 def check_disk(venv: Path, need_gb: float = VENV_GB, command: str = 'bash tools/course.sh') -> str | None:
@@ -133,7 +187,7 @@ def main(argv=None) -> int:
     ap.add_argument('--venv', default=os.environ.get('DIGIT_SGD_VENV') or str(ROOT/'.venv'))
     a = ap.parse_args(argv)
     try:
-        for line in (check_data(a.command), check_disk(Path(a.venv), command=a.command)):
+        for line in (*check_data(a.command), check_disk(Path(a.venv), command=a.command)):
             if line: print(f"  {line}")
     except PreflightError as e:
         print(f"digit_sgd: {e}\nNothing has been installed.", file=sys.stderr)

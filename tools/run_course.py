@@ -150,8 +150,8 @@ def main(argv=None):
     if len(table): table['as in lesson'] = [shown_in_lesson(r, lesson_numbers) for r in recs]
     import pandas as pd
     with pd.option_context('display.width', 200, 'display.max_colwidth', 60):
-        print('\nModels trained (validation accuracy, training wall time):')
-        formats = {'valid accuracy': '{:.4f}'.format, 'train time (s)': lambda x: f'{x:.1f}' if x >= 1 else f'{x:.3f}'}
+        print('\nModels trained (accuracy on held-out images, training wall time):')
+        formats = {'accuracy': '{:.4f}'.format, 'train time (s)': lambda x: f'{x:.1f}' if x >= 1 else f'{x:.3f}'}
         print(table.to_string(index=False, formatters=formats) if len(table) else '  (no lesson recorded a result)')
         print('\nNotebooks (wall time, fresh kernel each):')
         print(pd.DataFrame([(r['notebook'], r['seconds'], 'ok' if r['error'] is None else 'FAILED') for r in runs],

@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # paths given relative to where you are stay relative to where you are
-for v in DIGIT_SGD_ARCHIVE DIGIT_SGD_VENV FASTAI_HOME; do
+for v in DIGIT_SGD_ARCHIVE DIGIT_SGD_MNIST_ARCHIVE DIGIT_SGD_VENV FASTAI_HOME; do
   case "${!v:-}" in ""|/*) ;; *) export "$v=$PWD/${!v}";; esac
 done
 cd "$ROOT"

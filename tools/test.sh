@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The test command: every notebook under nbdev_test (cells flagged `#| slow` skipped), then the pytest suite.
-# Pass --slow to include the slow cells too.
+# The test command: every notebook under nbdev_test (cells flagged `#| slow` or `#| cuda` skipped), then the pytest
+# suite. Pass --slow to include the slow cells too, or --gpu (on a machine with CUDA) for the slow and the cuda cells.
+usage="tools/test.sh takes at most one argument, --slow (include the slow cells) or --gpu (the slow and the cuda cells, on a GPU)"
 case "${1:-}" in
-  ""|--slow) [ $# -le 1 ] || { echo "tools/test.sh takes at most one argument, --slow; got: $*" >&2; exit 2; } ;;
-  *) echo "tools/test.sh takes at most one argument, --slow (include the slow cells); got: $*" >&2; exit 2 ;;
+  ""|--slow|--gpu) [ $# -le 1 ] || { echo "$usage; got: $*" >&2; exit 2; } ;;
+  *) echo "$usage; got: $*" >&2; exit 2 ;;
 esac
 DIGIT_SGD_COMMAND="bash tools/test.sh${*:+ $*}"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-flags=""; [ "${1:-}" = "--slow" ] && flags="slow"
+case "${1:-}" in --slow) flags="slow" ;; --gpu) flags="slow cuda" ;; *) flags="" ;; esac
 n=$(ls nbs/*.ipynb | grep -v '/[_.]' | wc -l | tr -d ' ')
 echo "nbdev_test: $n notebooks${flags:+ (flags: $flags)}"
 t0=$SECONDS
