@@ -7,8 +7,10 @@ trained four ways on MNIST_SAMPLE (12,396 training and 2,038 validation images, 
   (c) fast      the package's fast path: the same loop over a `TensorLoader` (batches cut from tensors on the device)
   (d) bound     the epoch's matrix multiplies and their backward alone, on batches cut beforehand
 
-An epoch is one training pass plus one validation pass. Then each notebook's wall time and the whole course's
-(`tools/run_course.py`, fresh kernels), and peak memory.
+An epoch is one training pass plus one validation pass. Then the same for lesson 7's ten-class models on the full
+MNIST (54,000 training and 6,000 validation images): (c) the fast path, (e) `MiniLearner.fit(1)` over it as the lesson
+trains, and (d) the bound. Then each notebook's wall time and the whole course's (`tools/run_course.py`, fresh
+kernels), and peak memory.
 
 Usage: python benchmarks/benchmark.py [--repeats 5] [--no-course] [--json FILE]
 """
@@ -18,10 +20,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from digit_sgd.data import load_mnist_sample
+from digit_sgd.data import load_mnist_sample, load_mnist, split_valid
+from digit_sgd.ten_digits import cross_entropy, multiclass_accuracy
 from digit_sgd.loss import mnist_xy, mnist_loss
 from digit_sgd.neural_net import simple_net
-from digit_sgd.minibatch import train_epoch, validate_epoch, batch_accuracy
+from digit_sgd.minibatch import train_epoch, validate_epoch, batch_accuracy, MiniLearner, BasicOptim
 from digit_sgd.speed import TensorLoader, median_time, bare_epoch
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
@@ -33,6 +36,9 @@ from fastai.torch_core import default_device
 ROOT = Path(__file__).resolve().parents[1]
 BS = 256
 MODELS = {'linear': (lambda: nn.Linear(28*28, 1), 1.0), 'simple_net': (simple_net, 0.1)}  # (factory, lr) as in lessons 5-6
+TEN_BS = 256   # lesson 7's batch size, models and learning rates
+TEN_MODELS = {'linear 784-10': (lambda: nn.Linear(28*28, 10), 1.0),
+              'simple_net 784-256-10': (lambda: simple_net(28*28, 256, 10), 1.0)}
 
 
 def epoch_times(make, lr, data, repeats, device):
@@ -62,6 +68,30 @@ def epoch_times(make, lr, data, repeats, device):
     vbatches = [xb.to(device) for xb in vx.split(BS)]
     def bound():
         bare_epoch(model, mnist_loss, batches)
+        with torch.no_grad():
+            for xb in vbatches: model(xb)
+    out['bound'] = median_time(bound, repeats)
+    return out
+
+
+def ten_class_times(make, lr, data, repeats, device):
+    "Per-epoch times of a ten-class model on the full MNIST: (c) fast path, (e) MiniLearner over it, (d) the bound."
+    (x, y), (vx, vy) = data
+    torch.manual_seed(0)
+    fast, vfast = (TensorLoader(x, y, TEN_BS, shuffle=True, seed=0, device=device),
+                   TensorLoader(vx, vy, TEN_BS, device=device))
+    model = make().to(device)
+    def run():
+        train_epoch(model, fast, cross_entropy, list(model.parameters()), lr)
+        validate_epoch(model, vfast, multiclass_accuracy)
+    out = dict(fast=median_time(run, repeats))
+    learn = MiniLearner(fast, vfast, make(), cross_entropy, BasicOptim, multiclass_accuracy, device=device)
+    out['learner'] = median_time(lambda: learn.fit(1, lr, show_progress=False), repeats)
+    model = make().to(device)
+    batches = [(xb.to(device), yb.to(device)) for xb, yb in zip(x.split(TEN_BS), y.split(TEN_BS))]
+    vbatches = [xb.to(device) for xb in vx.split(TEN_BS)]
+    def bound():
+        bare_epoch(model, cross_entropy, batches)
         with torch.no_grad():
             for xb in vbatches: model(xb)
     out['bound'] = median_time(bound, repeats)
@@ -101,6 +131,22 @@ def main(argv=None):
     print(df.to_string(float_format=lambda v: f'{v:.1f}'))
     print('\nTargets: c/d <= 2 (fast path within 2x of the matmul bound); simple_net a/c >= 10.')
     fig = dict(epochs=df.reset_index().to_dict('records'))
+
+    m = load_mnist()
+    tr, va = split_valid(len(m.train_y))
+    flat = m.train_x.view(-1, 28*28)
+    ten_data = ((flat[tr], m.train_y[tr]), (flat[va], m.train_y[va]))
+    rows = []
+    for name, (make, lr) in TEN_MODELS.items():
+        t = ten_class_times(make, lr, ten_data, a.repeats, device)
+        rows.append(dict(model=name, **{k: t[k]*1000 for k in ('fast', 'learner', 'bound')},
+                         **{'c/d': t['fast']/t['bound'], 'e/d': t['learner']/t['bound']}))
+    ten = pd.DataFrame(rows).set_index('model')
+    ten.columns = ['(c) fast ms', '(e) MiniLearner ms', '(d) bound ms', 'c/d', 'e/d']
+    print(f'\nTen digits, full MNIST ({len(tr):,} training and {len(va):,} validation images, batch size {TEN_BS}): '
+          'per-epoch time, milliseconds, and ratios to the bound:')
+    print(ten.to_string(float_format=lambda v: f'{v:.1f}'))
+    fig.update(ten_digits=ten.reset_index().to_dict('records'))
 
     if not a.no_course:
         c = course_times(a.jobs)

@@ -16,3 +16,8 @@ def test_benchmark_prints_and_saves_per_epoch_figures(tmp_path):
     for row in rows.values():
         assert all(row[k] > 0 for k in ['(a) lesson ms', '(b) loop ms', '(c) fast ms', '(d) bound ms'])
         assert abs(row['c/d'] - row['(c) fast ms']/row['(d) bound ms']) < 1e-9
+    ten = {row['model']: row for row in json.loads(out.read_text())['ten_digits']}
+    assert set(ten) == {'linear 784-10', 'simple_net 784-256-10'} and 'Ten digits, full MNIST' in r.stdout
+    for row in ten.values():
+        assert all(row[k] > 0 for k in ['(c) fast ms', '(e) MiniLearner ms', '(d) bound ms'])
+        assert abs(row['e/d'] - row['(e) MiniLearner ms']/row['(d) bound ms']) < 1e-9

@@ -7,7 +7,7 @@ A FOLDER holds one learner's copies of the lesson notebooks (01_pixels.ipynb, 02
 saved them; a renamed copy such as `02_baseline-Copy1.ipynb` is found by its number, and when a lesson has several
 copies each is graded and the best one counts. Give several folders, or one class folder whose subfolders are the
 learners, to grade a class: the table then starts with a learner column, and --csv writes one sheet for all.
-The notebooks are run, never changed. Cells flagged `#| slow` (the resnet training) are skipped unless --slow.
+The notebooks are run, never changed. Cells flagged `#| slow` or `#| cuda` (the resnet trainings) are skipped unless --slow.
 Exit status: 0 once the table is printed (whatever the learners' results), 2 when the input cannot be graded.
 The learners' code runs with your rights: grade work you do not trust in a container or as another user.
 """
@@ -101,8 +101,8 @@ def learners(folders: list, lessons: list) -> list:
 
 def _skip_slow(nb):
     for c in nb.cells:
-        if c.cell_type == 'code' and re.search(r'^#\|\s*slow\b', c.source, re.M):
-            c.source, c.outputs = '# (a `#| slow` cell: skipped by the grader; run it with --slow)', []
+        if c.cell_type == 'code' and (m := re.search(r'^#\|\s*(slow|cuda)\b', c.source, re.M)):
+            c.source, c.outputs = f'# (a `#| {m.group(1)}` cell: skipped by the grader; run it with --slow)', []
 
 
 def _errors(nb, timeout: int) -> dict:
@@ -214,7 +214,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('folders', nargs='+', help="a learner's folder of notebooks (or several, or a class folder)")
     ap.add_argument('--jobs', type=int, default=2, help='notebooks run at the same time (default: 2)')
-    ap.add_argument('--slow', action='store_true', help='also run cells flagged `#| slow` (the resnet training)')
+    ap.add_argument('--slow', action='store_true', help='also run cells flagged `#| slow` or `#| cuda` (the resnet trainings)')
     ap.add_argument('--timeout', type=int, default=120, help='seconds allowed per cell (default: 120)')
     ap.add_argument('--csv', help='also write the table, with every message, to this CSV file')
     a = ap.parse_args(argv)
