@@ -15,18 +15,18 @@ from .exercise import (checker, Wrong, call, call_on_copies, expect_tensor, expe
 
 # %% ../nbs/77_ex_ten_digits.ipynb #3ade2ada
 _X = torch.tensor([[2., 1., -1.], [0.5, 2.5, 0.], [-1., 0., 3.], [1., -2., 0.5]])   # logits: 4 images, 3 classes
-_Y = torch.tensor([2, 1, 2, 0])                                                     # their labels
 _X2 = 3 * torch.randn(6, 10, generator=torch.Generator().manual_seed(7), dtype=torch.float64)   # 6 images, 10 classes
-_Y2 = torch.tensor([3, 8, 0, 3, 5, 1])
+_Y, _Y2 = torch.tensor([2, 1, 2, 0]), torch.tensor([3, 8, 0, 3, 5, 1])                       # their labels
 
 # %% ../nbs/77_ex_ten_digits.ipynb #c2819039
 _ROW_HINTS = {'must match the size': "a sum or maximum over dim 1 has shape (N,), which lines up with the last axis "
               "of the (N, C) logits, not the first; `keepdim=True` keeps it as (N, 1).", 'return_types.max': "`x.max("
               "dim)` gives a pair, the largest values and where they are: take `.values`.", 'leaf Variable': "your "
               "function changes the logits in place, which PyTorch refuses for a tensor that tracks gradients."}
-_ONE_HOT = {f'tensor a ({a}) must match the size of tensor b ({b})': "`F.one_hot(yb)` makes as many columns as the "
-            "largest label in the batch, plus one, and this batch has no 9; give it `num_classes=logits.shape[1]`."
-            for a, b in ((9, 10), (10, 9))}
+_CE_HINTS = {f'tensor a ({a}) must match the size of tensor b ({b})': h for p, h in [((9, 10), "`F.one_hot(yb)` "
+             "makes as many columns as the largest label plus one, and this batch has no 9: give it `num_classes="
+             "logits.shape[1]`."), ((3, 10), "the checker's first batch has 3 classes, not 10: use `logits.shape[1]`.")]
+             for a, b in (p, p[::-1])} | {'shape mismatch': "one row number per image: `torch.arange(len(yb))`."}
 
 # %% ../nbs/77_ex_ten_digits.ipynb #e97208e8
 _READY_SOFTMAX = {'softmax': "a ready-made softmax (PyTorch's or the lesson's)", 'Softmax': "PyTorch's softmax layer",
@@ -39,19 +39,17 @@ def check_softmax(fn):
     "Exercise 7.1: `fn(logits)` is the softmax of each row of the (N, C) `logits`, in their shape and dtype."
     expect_own_code(fn, _READY_SOFTMAX, "Hint: build it from `torch.exp`, `.sum(...)` and `/`.")
     for x in (_X, _X2):
-        what = f"the softmax of logits of shape {tuple(x.shape)}"
+        what, e = f"the softmax of logits of shape {tuple(x.shape)}", x.exp()
         got = call_on_copies(fn, x, names=['logits'], hints=_ROW_HINTS)
         expect_tensor(got, x.shape, x.dtype, what, "Each logit gets one probability, in the logits' dtype.")
-        e = x.exp()
         diagnose(got, [(e/e.sum(0), "each column sums to 1, not each row: you shared out over the images (dim 0). "
-                        "Hint: each image's scores should share out 1 among the classes."),
-                       (e/e.sum(), "the whole batch sums to 1, not each image. Hint: sum each row on its own."),
-                       (x/x.sum(1, keepdim=True), "you divided the logits themselves: negative logits give negative "
-                        "'probabilities'. Hint: take the exponential first."),
-                       (e, "you took the exponentials but did not divide them by their row's sum.")])
-        if not torch.allclose(got.sum(1).double(), torch.ones(len(x), dtype=torch.double), atol=1e-5):
-            raise Wrong(f"for logits of shape {tuple(x.shape)} some rows do not sum to 1. Hint: divide each "
-                        "exponential by the sum of the exponentials in its own row.")
+                        "Hint: each image's scores should share out 1 among the classes."), (e/e.sum(), "the whole "
+                        "batch sums to 1, not each image. Hint: sum each row on its own."), (x/x.sum(1, keepdim=True),
+                        "you divided the logits themselves: negative logits give negative 'probabilities'. Hint: take "
+                        "the exponential first."), (e, "you took the exponentials but did not divide them by their "
+                        "row's sum.")])
+        if not (got.sum(1).double() - 1).abs().le(1e-5).all(): raise Wrong(f"for logits of shape {tuple(x.shape)} "
+                "some rows do not sum to 1. Hint: divide each exponential by the sum of the exponentials in its row.")
         expect_close(got, F.softmax(x, dim=1), what, hint="Hint: compare with exp(x) / exp(x).sum(...) on one row.")
     return "every row is positive and sums to 1, and a larger logit gets a larger share."
 
@@ -62,8 +60,9 @@ _NOT_FINITE = {  # which of _BIG's rows hold inf or nan -> the mistake that give
     "float, and exp(-1000) rounds to 0, whose log is -inf. Hint: subtract each row's largest logit before the exp.",
     (False, True, True): "only the row that holds the batch's largest logit came out right: you subtracted the "
     "largest logit of the whole batch. Hint: each row needs its own maximum, `x.max(dim=1, keepdim=True)`.",
-    (True, False, False): "a probability that rounds to 0 (exp(-1000) is 0 in a float) has log -inf: taking the log "
-    "of a softmax loses it. Hint: stay with logarithms, `(x - m) - log(sum(exp(x - m)))`."}
+    (True, False, False): "the row [1000, 990, 0] came out inf or nan: exp(0 - 1000) rounds to 0, whose log is -inf, "
+    "so taking the log of a softmax loses it; and so does subtracting anything but the row's largest logit (its min or "
+    "mean leaves exp(1000), too large for a float). Hint: `(x - m) - log(sum(exp(x - m)))`, m the row's max."}
 
 # %% ../nbs/77_ex_ten_digits.ipynb #d7c8a2e1
 @checker('7.2')
@@ -75,9 +74,8 @@ def check_log_softmax(fn):
         what = f"the log-softmax of logits of shape {tuple(x.shape)}"
         got = call_on_copies(fn, x, names=['logits'], hints=_ROW_HINTS)
         expect_tensor(got, x.shape, x.dtype, what, "Each logit gets one log-probability, in the logits' dtype.")
-        bad = tuple(bool(b) for b in ~got.isfinite().all(1))
-        if any(bad): raise Wrong(_NOT_FINITE.get(bad, "some of your log-probabilities are inf or nan. Hint: subtract "
-                                                  "each row's largest logit before the exponential."))
+        if any(bad := tuple((~got.isfinite().all(1)).tolist())): raise Wrong(_NOT_FINITE.get(bad, "some of your "
+                   "log-probabilities are inf or nan. Hint: subtract each row's largest logit before the exponential."))
         want, m = F.log_softmax(x, dim=1), x.max(1, keepdim=True).values
         diagnose(got, [(want + m, "each row is off by its own largest logit: you subtracted the maximum inside the "
                         "exponential but not from the logit in front. Hint: (x - m) - log(sum(exp(x - m)))."),
@@ -92,6 +90,8 @@ def _ce_mistakes(x:Tensor, y:Tensor) -> list:
     r, lp = torch.arange(len(y)), F.log_softmax(x, dim=1)
     return [(lp[r, y].mean(), "your loss is negative: log-probabilities are at most 0, so their mean needs a minus "
              "sign in front to make a loss that is small when the model is right."),
+            (-lp[r, y].mean() / x.shape[1], "your loss is the right one divided by the number of classes: you "
+             "averaged all N×C entries of the (N, C) grid. Hint: sum each row first, `.sum(1)`, then average."),
             (-lp[r, y].sum(), "your loss is the sum over the images, so it grows with the batch. Hint: average it."),
             (-lp[:, 0].mean(), "you picked column 0 for every image; each image's label says which column to pick."),
             (-lp[y].mean(), "`log_probs[yb]` picks whole rows (the rows numbered by the labels), not one number per "
@@ -108,15 +108,14 @@ def _ce_of(fn, x:Tensor, y:Tensor) -> tuple:
     seen = []
     def tracked(logits, yb):
         seen.append(logits.requires_grad_())
-        return call(fn, logits, yb, hints={**_ONE_HOT, **_ROW_HINTS})
+        return call(fn, logits, yb, hints={**_CE_HINTS, **_ROW_HINTS})
     try: got = call_on_copies(tracked, x, y, names=['logits', 'yb'])
     except Wrong as e: raise Wrong(f"with logits of shape {tuple(x.shape)}: {e}") from None
     if isinstance(got, numbers.Number): raise Wrong("the loss is a Python number, but SGD needs a tensor it can call "
                                                     "`backward` on: do not end with `.item()`.")
     expect_tensor(got, (), what='the loss', hint="A loss is one number: the mean over the images.")
-    if not got.requires_grad:
-        raise Wrong("the loss does not track gradients, so SGD could not learn from it. Hint: `.detach()`, `.item()` "
-                    "or `torch.tensor(...)` on the way cuts the chain of gradients.")
+    if not got.requires_grad: raise Wrong("the loss does not track gradients, so SGD could not learn from it. Hint: "
+                                          "`.detach()`, `.item()` or `torch.tensor(...)` on the way cuts the chain.")
     return got, seen[0]
 
 # %% ../nbs/77_ex_ten_digits.ipynb #cb6b1b94
@@ -166,6 +165,8 @@ _ACC_MISTAKES = [  # (what a typical mistake averages, given scores x and labels
      "it is, which is the predicted digit."),
     (lambda x, y: (x > 0.5) == F.one_hot(y, 10), _BINARY), (lambda x, y: (x > 0) == F.one_hot(y, 10), _BINARY),
     (lambda x, y: (x.softmax(1) > 0.5) == F.one_hot(y, 10), _BINARY),
+    (lambda x, y: (x.topk(2, 1).indices == y[:, None]).any(1), "you counted an image as right when its label is "
+     "among its two highest scores (top-2 accuracy). Hint: the prediction is the one highest score, `argmax`."),
     (lambda x, y: x.argmax(1) != y, "you measured the share of wrong answers."),
     (lambda x, y: _RIGHT(x, y) * float(len(y)), "you counted the right answers; accuracy is a share, between 0 and 1.")]
 
@@ -175,14 +176,17 @@ def _accuracy_of(fn, x:Tensor, y:Tensor) -> float:
     got = call_on_copies(fn, x, y, names=['preds', 'yb'], hints={'Bool': "PyTorch does not average True/False "
                          "values; turn them into 1.0/0.0 first, with `.float()`."})
     if got is None: raise Wrong("the accuracy is None: does your function end with `return`?")
-    if isinstance(got, Tensor) and got.numel() == 1 and got.is_floating_point(): return got.item()
+    if isinstance(got, Tensor) and got.numel() == 1 and got.dtype != torch.bool:
+        if got.is_floating_point(): return got.item()
+        raise Wrong(f"the accuracy is a whole number (a {got.dtype} tensor): you counted the right answers, a count, "
+                    "not a share (`//` rounds a share down, too). Hint: `.float()`, then `.mean()`.")
     if isinstance(got, numbers.Real) and not isinstance(got, bool): return float(got)
     kind = f"a {got.dtype} tensor of shape {tuple(got.shape)}" if isinstance(got, Tensor) else type(got).__name__
     raise Wrong(f"the accuracy should be one number (a float, or a tensor holding one float); got {kind}. "
                 "Hint: turn True/False into floats (`.float()`) before averaging them.")
 
 # %% ../nbs/77_ex_ten_digits.ipynb #5ed37c66
-_A, _A2 = _scores(10, 7), _scores(13, 8)   # square: 10 images, 10 classes; then 13 images
+_A, _A2 = _scores(10, 25), _scores(13, 20)   # square: 10 images, 10 classes; then 13 images
 
 # %% ../nbs/77_ex_ten_digits.ipynb #fd6a096a
 @checker('7.4')
@@ -198,11 +202,9 @@ def check_multiclass_accuracy(fn):
     expect_close(torch.tensor(got), torch.tensor(_share(_RIGHT, *_A)), 'the accuracy', hint="Hint: for each image, "
                  "which digit has the highest score, and is it the image's label?")
     if err2: raise Wrong(f"with 13 images: {err2}")
-    want2 = _share(_RIGHT, *_A2)
-    if abs(got2 - want2) > 1e-6:
-        raise Wrong(f"your accuracy is right for the checker's 10 images but off for 13 others (got {got2:.4g}, "
-                    f"expected {want2:.4g}): does it hard-code the answer or the number of images? Hint: let "
-                    "`.mean()` do the counting.")
+    if abs(got2 - (want2 := _share(_RIGHT, *_A2))) > 1e-6: raise Wrong(f"your accuracy is right for the checker's 10 "
+        f"images but off for 13 others (got {got2:.4g}, expected {want2:.4g}): does it hard-code the answer or the "
+        "number of images? Hint: let `.mean()` do the counting.")
     return "the predicted digit is the argmax of each row, and the accuracy is the share where it equals the label."
 
 # %% ../nbs/77_ex_ten_digits.ipynb #5ecdb636
@@ -214,10 +216,9 @@ _P2, _T2 = torch.tensor([0, 1, 2, 3, 2, 2, 0, 1, 3, 3, 1, 0]), torch.tensor([0, 
 @checker('7.5')
 def check_confusion_matrix(fn):
     "Exercise 7.5: `fn(pred_labels, yb, n_classes=10)` counts each (actual, predicted) pair in a (C, C) int64 matrix."
-    ready = ['confusion_matrix', 'ConfusionMatrix', 'multiclass_confusion_matrix', 'crosstab']
-    expect_own_code(fn, dict.fromkeys(ready, "a ready-made confusion matrix"), "Hint: a loop over the pairs does it.")
-    for p, t, extra in ((_P, _T, ()), (_P2, _T2, (5,))):
-        c = extra[0] if extra else 10
+    expect_own_code(fn, dict.fromkeys(['confusion_matrix', 'ConfusionMatrix', 'multiclass_confusion_matrix',
+                    'crosstab'], "a ready-made confusion matrix"), "Hint: a loop over the pairs does it.")
+    for p, t, c, extra in ((_P, _T, 10, ()), (_P2, _T2, 5, (5,))):
         got = call_on_copies(fn, p, t, *extra, names=['pred_labels', 'yb'], hints={'required positional':
                              "give `n_classes` its default, `n_classes=10`.", 'positional arguments but': "your "
                              "function should also take the number of classes, `n_classes`, as its third argument."})

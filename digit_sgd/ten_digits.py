@@ -50,7 +50,8 @@ def cross_entropy(logits:Tensor, # A batch of scores, (N, n_classes); floats
     return -log_softmax(logits)[torch.arange(len(yb), device=logits.device), yb].mean()
 
 # %% ../nbs/07_ten_digits.ipynb #f5543fe6
-def _check_labels(yb, fn:str, n_classes:int, name:str='yb', hint:str='') -> Tensor:
+def _check_labels(yb, fn:str, n_classes:int, name:str='yb', hint:str='',
+                  why:str='', fix:str='Pass n_classes={n} or more.') -> Tensor:
     "`yb`, or an error unless it is a tensor of shape (N,) holding whole numbers from 0 to `n_classes`-1."
     check_tensor(yb, name, fn)
     if yb.is_floating_point() or yb.dtype in (torch.bool, torch.complex64, torch.complex128):
@@ -61,9 +62,9 @@ def _check_labels(yb, fn:str, n_classes:int, name:str='yb', hint:str='') -> Tens
         raise ValueError(f"{fn}: {name} must have shape (N,), one class number per item, got shape "
                          f"{tuple(yb.shape)}.{fix} {hint}".rstrip())
     if len(yb) and (yb.min() < 0 or yb.max() >= n_classes):
-        raise ValueError(f"{fn}: {name} must be class numbers from 0 to {n_classes - 1}, but it holds "
-                         f"{yb.min().item()} to {yb.max().item()}. With labels up to {yb.max().item()} the model "
-                         f"needs at least {yb.max().item() + 1} outputs, one per class, e.g. nn.Linear(784, 10).")
+        lo, hi = yb.min().item(), yb.max().item()
+        raise ValueError(f"{fn}: {name} must be class numbers from 0 to {n_classes - 1}{why}, but it holds {lo} to "
+                         f"{hi}. " + ("Class numbers start at 0." if lo < 0 else fix.format(n=hi + 1)))
     return yb
 
 # %% ../nbs/07_ten_digits.ipynb #73e14422
@@ -73,7 +74,8 @@ def _check_batch(logits, yb, fn:str) -> None:
     if logits.ndim != 2:
         raise ValueError(f"{fn}: logits have shape {tuple(logits.shape)}, but a batch of scores is (N, n_classes), "
                          f"one row per item. For a single item, add the batch axis: logits[None].")
-    _check_labels(yb, fn, logits.shape[1])
+    _check_labels(yb, fn, logits.shape[1], why=f" (the logits have one column per class: {logits.shape[1]})",
+                  fix="The model needs one output per class, at least {n}: e.g. nn.Linear(784, {n}).")
     check_not_empty(yb, 'yb', fn)
     if len(yb) != len(logits):
         raise ValueError(f"{fn}: logits have {len(logits)} rows but yb has {len(yb)} labels; pass the labels of "
