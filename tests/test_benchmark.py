@@ -16,7 +16,9 @@ def test_benchmark_prints_and_saves_per_epoch_figures(tmp_path):
     for row in rows.values():
         assert all(row[k] > 0 for k in ['(a) lesson ms', '(b) loop ms', '(c) fast ms', '(d) bound ms'])
         assert abs(row['c/d'] - row['(c) fast ms']/row['(d) bound ms']) < 1e-9
-    ten = {row['model']: row for row in json.loads(out.read_text())['ten_digits']}
+    figs = json.loads(out.read_text())
+    assert figs['mnist_decode_s'] > 0 and figs['mnist_cached_s'] > 0 and 'decoding them all' in r.stdout
+    ten = {row['model']: row for row in figs['ten_digits']}
     assert set(ten) == {'linear 784-10', 'simple_net 784-256-10'} and 'Ten digits, full MNIST' in r.stdout
     for row in ten.values():
         assert all(row[k] > 0 for k in ['(c) fast ms', '(e) MiniLearner ms', '(d) bound ms'])
