@@ -29,8 +29,9 @@ def _check_logits(logits, fn:str) -> Tensor:
         raise ValueError(f"{fn}: logits have shape {tuple(logits.shape)}, but they need one score per class along "
                          f"the last axis, e.g. (N, 10) for a batch of N digits.")
     if not torch.isfinite(logits).all():
-        raise ValueError(f"{fn}: logits contain nan or inf, so every probability made from them would be nan. "
-                         f"The parameters blew up in training: train again from fresh ones with a smaller lr.")
+        raise ValueError(f"{fn}: logits contain nan or inf, so every probability made from them would be nan. If a "
+                         f"model in training made them, its parameters blew up: train again from fresh ones with a "
+                         f"smaller lr.")
     return logits
 
 # %% ../nbs/07_ten_digits.ipynb #6c89f27b
@@ -58,9 +59,9 @@ def _check_labels(yb, fn:str, n_classes:int, name:str='yb', hint:str='',
         raise TypeError(f"{fn}: {name} must hold class numbers as whole numbers (int64), got dtype {yb.dtype}. "
                         + (hint or f"Convert them with {name}.long()."))
     if yb.ndim != 1:
-        fix = f" Flatten it with {name}.view(-1)." if yb.ndim == 2 and yb.shape[1] == 1 else ""
+        flat = f" Flatten it with {name}.view(-1)." if yb.ndim == 2 and yb.shape[1] == 1 else ""
         raise ValueError(f"{fn}: {name} must have shape (N,), one class number per item, got shape "
-                         f"{tuple(yb.shape)}.{fix} {hint}".rstrip())
+                         f"{tuple(yb.shape)}.{flat} {hint}".rstrip())
     if len(yb) and (yb.min() < 0 or yb.max() >= n_classes):
         lo, hi = yb.min().item(), yb.max().item()
         raise ValueError(f"{fn}: {name} must be class numbers from 0 to {n_classes - 1}{why}, but it holds {lo} to "
