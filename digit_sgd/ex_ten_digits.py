@@ -54,13 +54,13 @@ def check_softmax(fn):
     return "every row is positive and sums to 1, and a larger logit gets a larger share."
 
 # %% ../nbs/77_ex_ten_digits.ipynb #c45df8e8
-_BIG = torch.tensor([[1000., 990., 0.], [-1000., -1010., -995.], [1., 2., 3.]])   # exp overflows or rounds to 0
+_BIG = torch.tensor([[1000., 990., 0.], [-1000., -1010., -995.], [-1000., 0., 1000.]])   # exp overflows, or is 0
 _NOT_FINITE = {  # which of _BIG's rows hold inf or nan -> the mistake that gives exactly those rows
-    (True, True, False): "with logits as large as 1000 your result holds inf or nan: exp(1000) is too large for a "
+    (True, True, True): "with logits as large as 1000 your result holds inf or nan: exp(1000) is too large for a "
     "float, and exp(-1000) rounds to 0, whose log is -inf. Hint: subtract each row's largest logit before the exp.",
-    (False, True, True): "only the row that holds the batch's largest logit came out right: you subtracted the "
+    (False, True, False): "only the rows that hold the batch's largest logit came out right: you subtracted the "
     "largest logit of the whole batch. Hint: each row needs its own maximum, `x.max(dim=1, keepdim=True)`.",
-    (True, False, False): "the row [1000, 990, 0] came out inf or nan: exp(0 - 1000) rounds to 0, whose log is -inf, "
+    (True, False, True): "the row [1000, 990, 0] came out inf or nan: exp(0 - 1000) rounds to 0, whose log is -inf, "
     "so taking the log of a softmax loses it; and so does subtracting anything but the row's largest logit (its min or "
     "mean leaves exp(1000), too large for a float). Hint: `(x - m) - log(sum(exp(x - m)))`, m the row's max."}
 
@@ -161,8 +161,8 @@ _ACC_MISTAKES = [  # (what a typical mistake averages, given scores x and labels
      "scores it highest. Hint: each image's prediction is the argmax of its own row."),
     (lambda x, y: x.argmax(1) == F.one_hot(y, 10), "you compared the predicted labels with one-hot labels, which made "
      "an (N, 10) grid. Hint: compare them with the labels themselves, one number per image."),
-    (lambda x, y: x.max(1).values == y, "you compared the largest score itself with the label; `argmax` gives where "
-     "it is, which is the predicted digit."),
+    (lambda x, y: x.max(1).values == y, "no image counted as right: comparing the largest score itself with the label "
+     "does that (`argmax` gives where it is, the digit), as does any comparison that never matches."),
     (lambda x, y: (x > 0.5) == F.one_hot(y, 10), _BINARY), (lambda x, y: (x > 0) == F.one_hot(y, 10), _BINARY),
     (lambda x, y: (x.softmax(1) > 0.5) == F.one_hot(y, 10), _BINARY),
     (lambda x, y: (x.topk(2, 1).indices == y[:, None]).any(1), "you counted an image as right when its label is "

@@ -183,13 +183,26 @@ def diagnose(got, # What the learner's code gave
 
 # %% ../nbs/70_exercise.ipynb #c395bdfb
 def _names_used(answer) -> set:
-    "Global names and attributes the code of a function, of a class's methods and of functions inside them refers to."
-    fns = [m for m in vars(answer).values() if callable(m)] if isinstance(answer, type) else [answer]
-    todo, names = [f.__code__ for f in fns if hasattr(f, '__code__')], set()
+    """Names an answer refers to: in its code, in its class's methods, inner functions and the notebook's own functions
+    it calls; and the names of the ready-made things it holds or hands in (an `nn.Softmax(1)`, a `partial`, an alias,
+    a default argument), which are not looked into further."""
+    home, todo, seen, names = getattr(answer, '__module__', None), [answer], set(), set()
     while todo:
-        code = todo.pop()
-        names |= set(code.co_names)
-        todo += [c for c in code.co_consts if hasattr(c, 'co_names')]
+        f = todo.pop()
+        if id(f) in seen or not callable(f): continue
+        seen.add(id(f))
+        if not hasattr(f, '__name__') and not isinstance(f, functools.partial): f = type(f)   # an object: its class
+        names.add(getattr(f, '__name__', ''))
+        if isinstance(f, functools.partial): todo.append(f.func)
+        if getattr(f, '__module__', None) != home: continue              # ready-made: its name is what counts
+        if isinstance(f, type): todo += list(vars(f).values())
+        todo += list(getattr(f, '__defaults__', None) or ())
+        codes = [f.__code__] if hasattr(f, '__code__') else []
+        while codes:
+            code = codes.pop()
+            names |= set(code.co_names)
+            codes += [c for c in code.co_consts if hasattr(c, 'co_names')]
+            todo += [f.__globals__[n] for n in code.co_names if n in f.__globals__]
     return names
 
 # %% ../nbs/70_exercise.ipynb #791acb81
