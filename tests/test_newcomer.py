@@ -85,7 +85,7 @@ def test_wrong_interpreter_is_named(newcomer, python, says):
 
 def test_preflight_urls_are_fastais():
     from fastai.data.external import URLs
-    assert preflight.SAMPLE.url == preflight.URL == URLs.MNIST_SAMPLE
+    assert preflight.SAMPLE.url == URLs.MNIST_SAMPLE
     assert preflight.MNIST.url == URLs.MNIST
     assert preflight.DATASETS == (preflight.SAMPLE, preflight.MNIST)   # both required: lessons 1-6 and lesson 7
 

@@ -31,15 +31,16 @@ class Dataset(NamedTuple):
     folders: tuple          # what must be there once unpacked
     var: str                # the variable that points at a local copy of the archive
     size: str               # of the archive, for the learner
+    shown: str              # its folders, as messages name them
 
 
 SAMPLE = Dataset('MNIST_SAMPLE', 'mnist_sample', 'https://s3.amazonaws.com/fast-ai-sample/mnist_sample.tgz',
-                 ('train/3', 'train/7', 'valid/3', 'valid/7'), 'DIGIT_SGD_ARCHIVE', '3 MB')
+                 ('train/3', 'train/7', 'valid/3', 'valid/7'), 'DIGIT_SGD_ARCHIVE', '3 MB',
+                 'train/3, train/7, valid/3, valid/7')
 MNIST = Dataset('MNIST', 'mnist_png', 'https://s3.amazonaws.com/fast-ai-imageclas/mnist_png.tgz',
                 tuple(f'{split}/{d}' for split in ('training', 'testing') for d in range(10)),
-                'DIGIT_SGD_MNIST_ARCHIVE', '16 MB')
+                'DIGIT_SGD_MNIST_ARCHIVE', '16 MB', 'training/0..9, testing/0..9')
 DATASETS = (SAMPLE, MNIST)
-URL, NAME, FOLDERS = SAMPLE.url, SAMPLE.name, SAMPLE.folders   # MNIST_SAMPLE's, as before there were two
 
 
 class PreflightError(Exception):
@@ -65,11 +66,6 @@ def archive_given(ds: Dataset = SAMPLE) -> Path | None:
         return p
     shared = ROOT.parent/'shared'/'data'/f'{ds.name}.tgz'
     return shared if shared.is_file() else None
-
-
-def unpack(archive: Path, dest: Path, ds: Dataset = SAMPLE) -> Path:
-    "Unpack `archive` into `dest` through a temporary folder, so a broken archive leaves nothing behind."
-    return unpack_all([(archive, ds)], dest)[0]
 
 
 def unpack_all(jobs, dest: Path) -> list[Path]:
@@ -102,21 +98,13 @@ def _unpack_into(archive: Path, dest: Path, ds: Dataset) -> Path:
                                      f"tar archive ({type(e).__name__}).\n"
                                      f"Copy it again from a machine that has it, or download it from {ds.url}.")
             if not is_unpacked(Path(tmp)/ds.name, ds):
-                raise PreflightError(f"{archive} does not hold {ds.name}/ with {_folders(ds)}: it is not "
+                raise PreflightError(f"{archive} does not hold {ds.name}/ with {ds.shown}: it is not "
                                      f"{ds.name}.tgz. Get the right archive from {ds.url}.")
             os.replace(Path(tmp)/ds.name, dest/ds.name)
     except OSError as e:   # no room, no permission, or a file where a folder should be
         raise PreflightError(f"{archive} could not be unpacked into {dest}: {e}.\n"
                              f"Check that the disk has room and that you can write to {dest}.")
     return dest/ds.name
-
-
-def _folders(ds: Dataset) -> str:
-    "The folders, shortened where they are a run of digits: train/3, train/7, ... or training/0..9, testing/0..9."
-    tops = dict.fromkeys(f.split('/')[0] for f in ds.folders)
-    if all([f'{t}/{d}' for d in range(10)] == [f for f in ds.folders if f.split('/')[0] == t] for t in tops):
-        return ', '.join(f'{t}/0..9' for t in tops)
-    return ', '.join(ds.folders)
 
 
 def reachable(url: str, timeout: float = 10) -> str | None:
