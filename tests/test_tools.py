@@ -1,5 +1,5 @@
 "The project's tools: the lesson-shape report and the course runner's scheduling."
-import json, sys
+import json, os, sys
 from pathlib import Path
 import nbformat
 
@@ -40,6 +40,7 @@ def test_runner_finds_lessons_in_course_order(tmp_path):
     for n in ['06_b.ipynb', '00_a.ipynb', 'index.ipynb', '80_speed.ipynb', '_hidden.ipynb']: (tmp_path/n).write_text('{}')
     assert [p.name for p in run_course.course_notebooks(tmp_path)] == ['00_a.ipynb', '06_b.ipynb', '80_speed.ipynb']
     assert [p.name for p in run_course.course_notebooks(tmp_path, only='speed')] == ['80_speed.ipynb']
+    assert [p.name for p in run_course.course_notebooks(tmp_path, only='00, 80')] == ['00_a.ipynb', '80_speed.ipynb']
 
 
 def test_runner_starts_the_slowest_first(tmp_path):
@@ -48,6 +49,26 @@ def test_runner_starts_the_slowest_first(tmp_path):
     prev.write_text(json.dumps({'notebooks': [{'notebook': '01_a.ipynb', 'seconds': 50}, {'notebook': '06_b.ipynb', 'seconds': 9}]}))
     assert [p.name for p in run_course.longest_first(nbs, prev)] == ['01_a.ipynb', '06_b.ipynb', '02_c.ipynb']
     assert [p.name for p in run_course.longest_first(nbs, tmp_path/'missing.json')] == ['06_b.ipynb', '02_c.ipynb', '01_a.ipynb']
+
+
+def test_runner_keeps_the_longest_for_last(tmp_path):
+    nbs = [tmp_path/n for n in ('01_a.ipynb', '06_b.ipynb', '02_c.ipynb')]
+    slow = nbformat.v4.new_notebook(); slow.cells = [nbformat.v4.new_code_cell('#| slow\nx = 1')]
+    nbformat.write(slow, nbs[1]); [nbformat.write(nbformat.v4.new_notebook(), p) for p in (nbs[0], nbs[2])]
+    prev = tmp_path/'results.json'
+    prev.write_text(json.dumps({'notebooks': [{'notebook': '01_a.ipynb', 'seconds': 50}, {'notebook': '06_b.ipynb', 'seconds': 9}]}))
+    others, last = run_course.split_off_longest(nbs, prev)
+    assert last.name == '01_a.ipynb' and [p.name for p in others] == ['06_b.ipynb', '02_c.ipynb']
+    others, last = run_course.split_off_longest(nbs, tmp_path/'missing.json')   # a first run: the one with slow cells
+    assert last.name == '06_b.ipynb' and [p.name for p in others] == ['02_c.ipynb', '01_a.ipynb']
+    assert run_course.split_off_longest([nbs[0], nbs[2]], tmp_path/'missing.json')[1] is None   # neither known as long
+    assert run_course.split_off_longest(nbs[:1], prev)[1] is None                                # nothing to split
+
+
+def test_runner_reads_a_kernels_peak_memory():
+    mib = run_course.peak_mib(os.getpid())
+    assert mib is None or mib > 10                      # None where /proc is missing (not Linux)
+    assert run_course.peak_mib(2**22 + 12345) is None   # no such process
 
 
 def test_runner_splits_the_cores(monkeypatch):

@@ -2,8 +2,10 @@
 """Execute every course notebook top to bottom, each in a fresh Jupyter kernel, slow cells included, and print the
 results the lessons recorded (each model's validation accuracy and training time) plus how long each notebook took.
 
-Usage: python tools/run_course.py [--jobs 2] [--inplace] [--only PATTERN] [--check-lessons]
+Usage: python tools/run_course.py [--jobs 2] [--inplace] [--only TEXT[,TEXT...]] [--check-lessons]
 New lessons are picked up by name: every `nbs/NN_*.ipynb` (NN = digits) runs, in name order.
+Schedule: the notebook that took longest last time (on a first run, the first with slow cells) waits until all the
+others are done, `--jobs` at a time with a share of the cores each, and then runs alone with every core.
 The table says, for each model, whether the committed lesson shows the same accuracy (its saved outputs hold the
 number to 4 decimals); --check-lessons makes any difference an error, for the machine the lessons were recorded on.
 """
@@ -21,9 +23,9 @@ from digit_sgd.results import RESULTS_ENV, load_results, results_table  # noqa: 
 
 
 def course_notebooks(nbs: Path, only: str | None = None) -> list[Path]:
-    "Lesson and module notebooks in course order: names that start with a digit, sorted."
-    nbs_ = sorted(p for p in nbs.glob('[0-9]*.ipynb'))
-    return [p for p in nbs_ if only is None or only in p.name]
+    "Lesson and module notebooks in course order: names that start with a digit, sorted; `only`: comma-separated parts."
+    parts = [o.strip() for o in only.split(',') if o.strip()] if only else []
+    return [p for p in sorted(nbs.glob('[0-9]*.ipynb')) if not parts or any(o in p.name for o in parts)]
 
 
 def has_slow_cells(path: Path) -> bool:
@@ -32,12 +34,26 @@ def has_slow_cells(path: Path) -> bool:
     except (OSError, ValueError): return False
 
 
+def last_times(previous: Path) -> dict:
+    "{notebook name: seconds} from the last run's results.json; empty if there is none."
+    try: return {r['notebook']: r['seconds'] for r in json.loads(previous.read_text())['notebooks']}
+    except (OSError, ValueError, KeyError, TypeError): return {}
+
+
 def longest_first(nbs: list, previous: Path) -> list:
     """Start the slowest notebooks first, so parallel runs end together: by the last run's times, or on a first run
     those with slow cells first, then later lessons first."""
-    try: last = {r['notebook']: r['seconds'] for r in json.loads(previous.read_text())['notebooks']}
-    except (OSError, ValueError, KeyError): last = {}
+    last = last_times(previous)
     return sorted(nbs, key=lambda p: (last.get(p.name, 0), has_slow_cells(p), p.name), reverse=True)
+
+
+def split_off_longest(nbs: list, previous: Path) -> tuple:
+    """(the others, longest first; the notebook to run last, alone, on every core): the one that took longest last
+    time, or on a first run the first with slow cells. With a single notebook, or no such one, nothing is set
+    apart."""
+    order = longest_first(nbs, previous)
+    known = order[0].name in last_times(previous) or has_slow_cells(order[0])
+    return (order[1:], order[0]) if len(order) >= 2 and known else (order, None)
 
 
 def plural(n: int, word: str) -> str: return f"{n} {word}{'' if n == 1 else 's'}"
@@ -87,13 +103,27 @@ def kernel_env(results_dir: Path, jobs: int) -> dict:
     return env
 
 
+def peak_mib(pid: int) -> float | None:
+    "A process's peak resident memory so far (VmHWM), in MiB; None where /proc cannot tell (not Linux, process gone)."
+    try: status = Path(f'/proc/{pid}/status').read_text()
+    except OSError: return None
+    m = re.search(r'^VmHWM:\s+(\d+) kB', status, re.M)
+    return int(m.group(1))/1024 if m else None
+
+
 def run_notebook(path: Path, out_dir: Path, env: dict, inplace: bool, timeout: int) -> dict:
     "Run one notebook in a fresh kernel; save the executed copy; return its wall time and any error."
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     err = None
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}},
-                            extra_arguments=['--IPKernelApp.log_level=ERROR'])
+                            extra_arguments=['--IPKernelApp.log_level=ERROR'],
+                            shutdown_kernel='immediate')   # the outputs are in `nb` by then: no need to wait
+    peak = [None]
+    def note_peak(**_):   # after each cell, while the kernel still runs: its high-water mark only grows
+        pid = getattr(getattr(client.km, 'provisioner', None), 'pid', None)
+        if pid: peak[0] = peak_mib(pid) or peak[0]
+    client.on_cell_complete = note_peak
     try:
         client.execute(env=env)
     except CellExecutionError as e:
@@ -103,7 +133,7 @@ def run_notebook(path: Path, out_dir: Path, env: dict, inplace: bool, timeout: i
     seconds = time.perf_counter() - start
     target = path if (inplace and err is None) else out_dir/path.name
     nbformat.write(nb, target)
-    return dict(notebook=path.name, seconds=seconds, error=err, saved=str(target))
+    return dict(notebook=path.name, seconds=seconds, peak_mib=peak[0], error=err, saved=str(target))
 
 
 def main(argv=None):
@@ -112,7 +142,8 @@ def main(argv=None):
     ap.add_argument('--out', default=str(ROOT/'results'), help='where executed copies and results go (default: results/)')
     ap.add_argument('--jobs', type=int, default=2, help='notebooks run at the same time (default: 2)')
     ap.add_argument('--inplace', action='store_true', help='write outputs back into nbs/ (maintainers refreshing the docs)')
-    ap.add_argument('--only', default=None, help='run only notebooks whose name contains this text')
+    ap.add_argument('--only', default=None,
+                    help='run only notebooks whose name contains this text (or one of several, comma-separated)')
     ap.add_argument('--require-cuda', action='store_true', help='fail unless every recorded model used the GPU (GPU workflow)')
     ap.add_argument('--check-lessons', action='store_true',
                     help='fail if an accuracy differs from the one the committed lesson shows (CI, on the recording machine)')
@@ -126,17 +157,20 @@ def main(argv=None):
     results_dir = Path(tempfile.mkdtemp(prefix='results-', dir=out))
     jobs = max(1, min(a.jobs, len(nbs)))   # no more parallel slots than notebooks
     env = kernel_env(results_dir, jobs)
+    # one at a time: course order; in parallel, the longest notebook last, alone, with every core (see the docstring)
+    order, last = split_off_longest(nbs, out/'results.json') if jobs > 1 else (nbs, None)
     print(f"Running {plural(len(nbs), 'notebook')}, {jobs} at a time "
-          f"({plural(int(env['OMP_NUM_THREADS']), 'PyTorch thread')} each), slow cells included...", flush=True)
+          f"({plural(int(env['OMP_NUM_THREADS']), 'PyTorch thread')} each), slow cells included"
+          + (f"; then {last.name} alone, with {plural(int(kernel_env(results_dir, 1)['OMP_NUM_THREADS']), 'thread')}"
+             if last else '') + '...', flush=True)
     t0 = time.perf_counter()
-    def _one(p):
+    def _one(p, env=env):
         r = run_notebook(p, out/'executed', env, a.inplace, a.timeout)
         print(f"  {'ok  ' if r['error'] is None else 'FAIL'} {r['notebook']:<28} {r['seconds']:6.1f} s", flush=True)
         return r
-    with ThreadPoolExecutor(jobs) as ex:
-        order = longest_first(nbs, out/'results.json') if jobs > 1 else nbs  # one at a time: course order
-        futures = {p: ex.submit(_one, p) for p in order}
-        runs = [futures[p].result() for p in nbs]  # reported in course order
+    with ThreadPoolExecutor(jobs) as ex: done = dict(zip(order, ex.map(_one, order)))
+    if last: done[last] = _one(last, kernel_env(results_dir, 1))
+    runs = [done[p] for p in nbs]  # reported in course order
     total = time.perf_counter() - t0
 
     if a.inplace and not any(r['error'] for r in runs):
@@ -153,9 +187,13 @@ def main(argv=None):
         print('\nModels trained (accuracy on held-out images, training wall time):')
         formats = {'accuracy': '{:.4f}'.format, 'train time (s)': lambda x: f'{x:.1f}' if x >= 1 else f'{x:.3f}'}
         print(table.to_string(index=False, formatters=formats) if len(table) else '  (no lesson recorded a result)')
-        print('\nNotebooks (wall time, fresh kernel each):')
-        print(pd.DataFrame([(r['notebook'], r['seconds'], 'ok' if r['error'] is None else 'FAILED') for r in runs],
-                           columns=['notebook', 'seconds', 'status']).to_string(index=False, float_format=lambda x: f'{x:.1f}'))
+        print('\nNotebooks (wall time and peak memory of its fresh kernel):')
+        mib = lambda m: '-' if m is None else f'{m:.0f}'
+        print(pd.DataFrame([(r['notebook'], f"{r['seconds']:.1f}", mib(r['peak_mib']), 'ok' if r['error'] is None
+                             else 'FAILED') for r in runs], columns=['notebook', 'seconds', 'peak memory (MiB)', 'status'])
+              .to_string(index=False))
+        peaks = [r for r in runs if r['peak_mib'] is not None]
+        if peaks: print('Largest kernel: {notebook}, {peak_mib:.0f} MiB.'.format(**max(peaks, key=lambda r: r['peak_mib'])))
     print(f'\nTotal: {total:.1f} s for {plural(len(runs), "notebook")} ({jobs} at a time). Executed copies: {out/"executed"}; results: {out/"results.json"}')
     failed = [r for r in runs if r['error']]
     for r in failed: print(f"\n{r['notebook']} FAILED:\n{r['error'][-3000:]}", file=sys.stderr)
