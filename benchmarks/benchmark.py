@@ -59,7 +59,7 @@ MODELS = {'linear': (lambda: nn.Linear(28*28, 1), 1.0), 'simple_net': (simple_ne
 TEN_BS = 256   # lesson 7's batch size, models and learning rates
 TEN_MODELS = {'linear 784-10': (lambda: nn.Linear(28*28, 10), 1.0),
               'simple_net 784-256-10': (lambda: simple_net(28*28, 256, 10), 1.0)}
-RESNET_BS, RESNET_LR, RESNET_EPOCHS = 128, 0.01, 2   # lesson 6's batch size, learning rate and epochs
+RESNET_BS, RESNET_LR, RESNET_EPOCHS = 256, 0.02, 2   # lesson 6's batch size, learning rate and epochs
 FASTAI_LR = 0.1                   # the book's fit_one_cycle(1, 0.1) for fastai's defaults
 MATMUL_N, CONV_SHAPE = 2048, (128, 64, 7, 7)   # rate probes: n x n matmul; maps of resnet18's first 64-channel convs
 RATE_REPEATS = 10
@@ -197,7 +197,7 @@ def resnet_section(d, n, device):
     per_image, flops = epoch_flops(learn.model, F.cross_entropy, first(dls.train), first(dls.valid), len(x), len(vx))
     bound_s = flops / (max(rate_mm, rate_conv) * 1e9)
 
-    print(f'\nresnet18 (not pretrained), one epoch of fit_one_cycle on {len(x):,} training and {len(vx):,} validation '
+    print(f'\nresnet18 (not pretrained), per epoch of fit_one_cycle, on {len(x):,} training and {len(vx):,} validation '
           f'images; torch threads: {threads}')
     print(f'Sustained fp32 rate (median of {RATE_REPEATS}): {MATMUL_N}x{MATMUL_N} @ {MATMUL_N}x{MATMUL_N} matmul '
           f'{rate_mm:.1f} GFLOP/s; 64->64 channel 3x3 conv on {CONV_SHAPE} maps, forward + backward (input and weight '
@@ -231,6 +231,8 @@ def compile_times(device, bs=RESNET_BS, steps=10):
     def step(m):
         F.cross_entropy(m(xb), yb).backward(); opt.step(); opt.zero_grad()
     eager = median_time(lambda: step(model), steps, warmup=2)
+    import torch._inductor.config as inductor_config
+    inductor_config.force_disable_caches = True   # a cold compile, as on a learner's first run
     compiled = torch.compile(model)
     start = time.perf_counter(); step(compiled); first = time.perf_counter() - start
     return eager, first, median_time(lambda: step(compiled), steps, warmup=2)

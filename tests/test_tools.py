@@ -57,12 +57,12 @@ def test_runner_keeps_the_longest_for_last(tmp_path):
     nbformat.write(slow, nbs[1]); [nbformat.write(nbformat.v4.new_notebook(), p) for p in (nbs[0], nbs[2])]
     prev = tmp_path/'results.json'
     prev.write_text(json.dumps({'notebooks': [{'notebook': '01_a.ipynb', 'seconds': 50}, {'notebook': '06_b.ipynb', 'seconds': 9}]}))
-    others, last = run_course.split_off_longest(nbs, prev)
-    assert last.name == '01_a.ipynb' and [p.name for p in others] == ['06_b.ipynb', '02_c.ipynb']
-    others, last = run_course.split_off_longest(nbs, tmp_path/'missing.json')   # a first run: the one with slow cells
+    others, last = run_course.split_off_longest(nbs, prev)   # 01_a took longest, but only 06_b has slow cells
+    assert last.name == '06_b.ipynb' and [p.name for p in others] == ['01_a.ipynb', '02_c.ipynb']
+    others, last = run_course.split_off_longest(nbs, tmp_path/'missing.json')   # a first run
     assert last.name == '06_b.ipynb' and [p.name for p in others] == ['02_c.ipynb', '01_a.ipynb']
-    assert run_course.split_off_longest([nbs[0], nbs[2]], tmp_path/'missing.json')[1] is None   # neither known as long
-    assert run_course.split_off_longest(nbs[:1], prev)[1] is None                                # nothing to split
+    assert run_course.split_off_longest([nbs[0], nbs[2]], prev)[1] is None   # no slow cells: nothing set apart
+    assert run_course.split_off_longest(nbs[1:2], prev)[1] is None           # a single notebook
 
 
 def test_runner_reads_a_kernels_peak_memory():
@@ -75,6 +75,8 @@ def test_runner_splits_the_cores(monkeypatch):
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False); monkeypatch.setattr(run_course.os, 'cpu_count', lambda: 8)
     env = run_course.kernel_env(Path('/x'), jobs=2)
     assert env['OMP_NUM_THREADS'] == '4' and env[run_course.RESULTS_ENV] == '/x'
+    assert 'OMP_NUM_THREADS' not in run_course.kernel_env(Path('/x'), jobs=1)   # alone: PyTorch's own default
+    assert run_course.thread_note({}) == "PyTorch's default threads"
 
 
 def test_hidden_names_are_found(tmp_path):

@@ -4,8 +4,9 @@ results the lessons recorded (each model's validation accuracy and training time
 
 Usage: python tools/run_course.py [--jobs 2] [--inplace] [--only TEXT[,TEXT...]] [--check-lessons]
 New lessons are picked up by name: every `nbs/NN_*.ipynb` (NN = digits) runs, in name order.
-Schedule: the notebook that took longest last time (on a first run, the first with slow cells) waits until all the
-others are done, `--jobs` at a time with a share of the cores each, and then runs alone with every core.
+Schedule: of the notebooks with slow cells (long training), the one that took longest last time waits until all the
+others are done, `--jobs` at a time with a share of the cores each, and then runs alone, with PyTorch's default
+thread count, as when it is run on its own.
 The table says, for each model, whether the committed lesson shows the same accuracy (its saved outputs hold the
 number to 4 decimals); --check-lessons makes any difference an error, for the machine the lessons were recorded on.
 """
@@ -48,12 +49,18 @@ def longest_first(nbs: list, previous: Path) -> list:
 
 
 def split_off_longest(nbs: list, previous: Path) -> tuple:
-    """(the others, longest first; the notebook to run last, alone, on every core): the one that took longest last
-    time, or on a first run the first with slow cells. With a single notebook, or no such one, nothing is set
-    apart."""
+    """(the others, longest first; the notebook to run last, alone, on every core): of those with slow cells, the one
+    that took longest last time (the last in name order when none has a time). With a single notebook, or none with
+    slow cells, nothing is set apart."""
     order = longest_first(nbs, previous)
-    known = order[0].name in last_times(previous) or has_slow_cells(order[0])
-    return (order[1:], order[0]) if len(order) >= 2 and known else (order, None)
+    slow = [p for p in order if has_slow_cells(p)]
+    if len(order) < 2 or not slow: return order, None
+    return [p for p in order if p != slow[0]], slow[0]
+
+
+def thread_note(env: dict) -> str:
+    "How many threads a kernel with this environment gives PyTorch, in words."
+    return f"OMP_NUM_THREADS={env['OMP_NUM_THREADS']}" if 'OMP_NUM_THREADS' in env else "PyTorch's default threads"
 
 
 def plural(n: int, word: str) -> str: return f"{n} {word}{'' if n == 1 else 's'}"
@@ -94,8 +101,10 @@ def shown_in_lesson(rec: dict, lesson_numbers: dict) -> str:
 
 
 def kernel_env(results_dir: Path, jobs: int) -> dict:
-    "Environment for each kernel: where to record results, and a fair share of the cores for each parallel notebook."
+    """Environment for each kernel: where to record results, and for notebooks run in parallel a fair share of the
+    cores each (one at a time: PyTorch's own default, the thread count of a notebook run on its own)."""
     env = {**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'}
+    if jobs <= 1: return env
     # Two notebooks each running PyTorch with a thread per core oversubscribe the CPU, and OpenMP threads that
     # wait on each other then make small tensor operations tens of times slower. Split the cores instead.
     threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
@@ -120,10 +129,10 @@ def run_notebook(path: Path, out_dir: Path, env: dict, inplace: bool, timeout: i
                             extra_arguments=['--IPKernelApp.log_level=ERROR'],
                             shutdown_kernel='immediate')   # the outputs are in `nb` by then: no need to wait
     peak = [None]
-    def note_peak(**_):   # after each cell, while the kernel still runs: its high-water mark only grows
+    def note_peak(**_):   # after each cell's reply, while the kernel still runs: its high-water mark only grows
         pid = getattr(getattr(client.km, 'provisioner', None), 'pid', None)
         if pid: peak[0] = peak_mib(pid) or peak[0]
-    client.on_cell_complete = note_peak
+    client.on_cell_executed = note_peak
     try:
         client.execute(env=env)
     except CellExecutionError as e:
@@ -156,20 +165,19 @@ def main(argv=None):
     out = Path(a.out); (out/'executed').mkdir(parents=True, exist_ok=True)
     results_dir = Path(tempfile.mkdtemp(prefix='results-', dir=out))
     jobs = max(1, min(a.jobs, len(nbs)))   # no more parallel slots than notebooks
-    env = kernel_env(results_dir, jobs)
     # one at a time: course order; in parallel, the longest notebook last, alone, with every core (see the docstring)
     order, last = split_off_longest(nbs, out/'results.json') if jobs > 1 else (nbs, None)
-    print(f"Running {plural(len(nbs), 'notebook')}, {jobs} at a time "
-          f"({plural(int(env['OMP_NUM_THREADS']), 'PyTorch thread')} each), slow cells included"
-          + (f"; then {last.name} alone, with {plural(int(kernel_env(results_dir, 1)['OMP_NUM_THREADS']), 'thread')}"
-             if last else '') + '...', flush=True)
+    jobs = max(1, min(jobs, len(order)))
+    env, solo_env = kernel_env(results_dir, jobs), kernel_env(results_dir, 1)
+    print(f"Running {plural(len(order), 'notebook')}, {jobs} at a time ({thread_note(env)} each), slow cells included"
+          + (f"; then {last.name} alone ({thread_note(solo_env)})" if last else '') + '...', flush=True)
     t0 = time.perf_counter()
     def _one(p, env=env):
         r = run_notebook(p, out/'executed', env, a.inplace, a.timeout)
         print(f"  {'ok  ' if r['error'] is None else 'FAIL'} {r['notebook']:<28} {r['seconds']:6.1f} s", flush=True)
         return r
     with ThreadPoolExecutor(jobs) as ex: done = dict(zip(order, ex.map(_one, order)))
-    if last: done[last] = _one(last, kernel_env(results_dir, 1))
+    if last: done[last] = _one(last, solo_env)
     runs = [done[p] for p in nbs]  # reported in course order
     total = time.perf_counter() - t0
 
