@@ -23,7 +23,8 @@ through from_folder's own DataBlock restricted to those files) and validates on 
 the bound are for those images. Then each notebook's wall time and its kernel's peak memory, and the whole course's
 time (`tools/run_course.py`, fresh kernels), and this process's peak memory.
 
-Usage: python benchmarks/benchmark.py [--repeats 5] [--no-course] [--resnet-images N | --no-resnet] [--json FILE]
+Usage: python benchmarks/benchmark.py [--repeats 5] [--no-course] [--resnet-images N | --no-resnet] [--compile]
+                                      [--json FILE]
 """
 import argparse, json, os, resource, subprocess, sys, tempfile, time
 from pathlib import Path

@@ -71,6 +71,16 @@ def test_runner_reads_a_kernels_peak_memory():
     assert run_course.peak_mib(2**22 + 12345) is None   # no such process
 
 
+def test_runner_runs_a_notebook_and_notes_its_kernels_peak_memory(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("big = b'x' * (200 * 2**20)"), nbformat.v4.new_code_cell('len(big)')]
+    nbformat.write(nb, tmp_path/'00_mem.ipynb')
+    r = run_course.run_notebook(tmp_path/'00_mem.ipynb', tmp_path, dict(os.environ), inplace=False, timeout=60)
+    assert r['error'] is None and r['seconds'] > 0
+    if sys.platform.startswith('linux'): assert r['peak_mib'] > 200   # the last cell's reply still sees the 200 MiB
+    assert nbformat.read(r['saved'], as_version=4).cells[1].outputs[0]['data']['text/plain'] == str(200 * 2**20)
+
+
 def test_runner_splits_the_cores(monkeypatch):
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False); monkeypatch.setattr(run_course.os, 'cpu_count', lambda: 8)
     env = run_course.kernel_env(Path('/x'), jobs=2)
