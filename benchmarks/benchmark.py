@@ -26,7 +26,7 @@ time (`tools/run_course.py`, fresh kernels), and this process's peak memory.
 Usage: python benchmarks/benchmark.py [--repeats 5] [--no-course] [--resnet-images N | --no-resnet] [--compile]
                                       [--json FILE]
 """
-import argparse, json, os, resource, subprocess, sys, tempfile, time
+import argparse, json, resource, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import torch
