@@ -7,10 +7,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))
 import nb_shape  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT/'nbs').glob('*.ipynb'))
+NOTEBOOKS = sorted((ROOT/'nbs').glob('*.ipynb')) + sorted((ROOT/'nbs'/'tests').glob('*.ipynb'))
 LESSONS = [p for p in NOTEBOOKS if re.match(r'0[1-9]_', p.name)]
-REPORTS = {p.name: nb_shape.report(p) for p in NOTEBOOKS}
-names = [p.name for p in NOTEBOOKS]
+names = [str(p.relative_to(ROOT/'nbs')) for p in NOTEBOOKS]
+REPORTS = {n: nb_shape.report(p) for n, p in zip(names, NOTEBOOKS)}
+LAB = {p.name: nb_shape.lab_report(p) for p in LESSONS}
+# Distinct checks (`test_*` calls and asserts) over each lesson and its test notebook, counted when the tests moved out
+# of the lessons into nbs/tests/ (issue 21): coverage may grow, never drop.
+BEHAVIOURS_BEFORE = {'01_pixels.ipynb': 46, '02_baseline.ipynb': 131, '03_sgd.ipynb': 93, '04_loss.ipynb': 117,
+                     '05_minibatch.ipynb': 133, '06_neural_net.ipynb': 50, '07_ten_digits.ipynb': 161}
 
 
 @pytest.mark.parametrize('name', names)
@@ -54,3 +59,55 @@ def test_each_exporting_notebook_names_its_module(path):
     if not exps: return
     assert exps == [path.stem.split('_', 1)[1]], f'{path.name} exports to {exps}; name the module after the notebook'
     assert (ROOT/'digit_sgd'/f'{exps[0]}.py').exists()
+
+
+@pytest.mark.parametrize('name', [p.name for p in LESSONS])
+def test_a_lesson_opened_in_jupyterlab_shows_no_test_wall(name):
+    # JupyterLab, Colab and VS Code show `#| hide` cells; only the docs fold them
+    r = LAB[name]
+    assert r['hidden'] <= r['sections'], f'{name}: {r["hidden"]} hidden cells for {r["sections"]} sections; ' \
+        'pin what the prose quotes in one cell per section, move the other tests to ' + nb_shape.test_notebook(name).name
+    assert r['hidden_lines'] <= nb_shape.MAX_HIDDEN_LINES, f'{name}: {r["hidden_lines"]} hidden lines'
+    assert r['not_collapsed'] == 0, f'{name}: {r["not_collapsed"]} hidden cells open expanded (jupyter.source_hidden)'
+    assert r['unsaid'] == 0, f'{name}: {r["unsaid"]} hidden cells whose first line does not say what they pin'
+    assert r['test_fail'] == 0, f'{name}: bad-input tests belong in {nb_shape.test_notebook(name).name}'
+    assert r['unexplained'] == 0, f'{name}: {r["unexplained"]} visible test lines without a sentence beside them'
+    assert r['selfcheck_tests'] == 0, f'{name}: a test cell in the self-check spells out its answers'
+    assert not r['last_is_test'], f'{name}: Run All ends on a test cell'
+
+
+@pytest.mark.parametrize('name', [p.name for p in LESSONS])
+def test_moving_the_tests_out_dropped_no_check(name):
+    assert nb_shape.test_notebook(ROOT/'nbs'/name).exists()
+    assert LAB[name]['behaviours'] >= BEHAVIOURS_BEFORE[name], \
+        f'{name} and its test notebook check {LAB[name]["behaviours"]} distinct things, {BEHAVIOURS_BEFORE[name]} before'
+
+
+def test_test_notebooks_run_under_nbdev_test_but_stay_off_the_site():
+    import configparser
+    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    assert cfg['DEFAULT']['recursive'] == 'True'                  # nbdev_test, _clean and _export see nbs/tests/
+    assert "'!tests/'" in (ROOT/'nbs'/'_quarto.yml').read_text()    # Quarto renders the rest
+    assert 'tests/' not in (ROOT/'nbs'/'sidebar.yml').read_text()
+
+
+def _kernel_language_info() -> dict:
+    "What ipykernel tells JupyterLab about its language, which JupyterLab writes into every notebook it opens."
+    from ipykernel.ipkernel import IPythonKernel
+    return dict(IPythonKernel.language_info)
+
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=names)
+def test_notebooks_open_unmodified_in_jupyterlab(path):
+    # JupyterLab writes the kernel's display name and language_info into a notebook it opens; when they are already
+    # there, unchanged, the notebook stays unmodified. nbdev_clean sets the display name to the kernel's name, and
+    # tools/lab.sh offers the kernel under that name. The Python version differs from machine to machine: the
+    # notebooks carry the one tools/setup.sh installs here, the same in all of them.
+    nb = json.loads(path.read_text())
+    assert nb['metadata']['kernelspec'] == {'display_name': 'python3', 'language': 'python', 'name': 'python3'}
+    info, kernel = dict(nb['metadata'].get('language_info', {})), _kernel_language_info()
+    assert info.pop('version', None) == LANGUAGE_VERSION and kernel.pop('version', None)
+    assert info == kernel, f'{path.name}: language_info is not what JupyterLab writes; open and save it in tools/lab.sh'
+
+
+LANGUAGE_VERSION = json.loads((ROOT/'nbs'/'index.ipynb').read_text())['metadata'].get('language_info', {}).get('version')

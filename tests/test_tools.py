@@ -36,6 +36,29 @@ def test_report_counts_a_small_notebook(tmp_path):
     assert r['checks'] == 2
 
 
+def test_lab_report_counts_what_jupyterlab_shows(tmp_path):
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    pin = code('#| hide  # pins the answer the prose quotes\ntest_eq(x, 1)')
+    pin.metadata = {'jupyter': {'source_hidden': True}}
+    nb = nbformat.v4.new_notebook(cells=[
+        code('#| hide  # on Colab, installs the package\nif "google.colab" in x: pass'),   # setup: not counted
+        md('## A section'), code('x = 1\nassert x == 1  # x is one'), pin,
+        code('#| export\n#| hide\ndef _f(): pass'),                                     # exported: not counted
+        md('## Another'), code('#| hide\ntest_fail(lambda: 1/0)\ntest_eq(x, 1)'),          # open, unsaid
+        code('test_eq(x, 2)\n# why\ntest_eq(x, 3)'),                                      # one line unexplained
+        md('## Self-check'), code('test_eq(x, 4)')])
+    p = tmp_path/'01_x.ipynb'; nbformat.write(nb, p)
+    (tmp_path/'tests').mkdir(); nbformat.write(nbformat.v4.new_notebook(cells=[code('test_eq(x, 1)\nassert y')]),
+                                              tmp_path/'tests'/'test_x.ipynb')
+    r = nb_shape.lab_report(p)
+    assert (r['sections'], r['hidden'], r['hidden_lines'], r['not_collapsed'], r['unsaid']) == (3, 2, 5, 1, 1)
+    assert (r['visible_tests'], r['unexplained'], r['test_fail'], r['selfcheck_tests'], r['last_is_test']) == \
+           (4, 2, 1, 1, 1)
+    # distinct checks over the lesson and nbs/tests/test_x.ipynb: x == 1, x is 1 (twice: once), 2, 3, 4, y, 1/0
+    assert r['behaviours'] == 7
+    assert nb_shape.test_notebook(p) == tmp_path/'tests'/'test_x.ipynb'
+
+
 def test_runner_finds_lessons_in_course_order(tmp_path):
     for n in ['06_b.ipynb', '00_a.ipynb', 'index.ipynb', '80_speed.ipynb', '_hidden.ipynb']: (tmp_path/n).write_text('{}')
     assert [p.name for p in run_course.course_notebooks(tmp_path)] == ['00_a.ipynb', '06_b.ipynb', '80_speed.ipynb']

@@ -1,15 +1,21 @@
 #!/usr/bin/env python
 """What a reader meets in each notebook: visible code cells, how many of them are only tests, the longest code cell,
 code lines over 120 characters, cells that export more than one definition, and output hygiene (stderr, local paths).
+With --lab, what a learner meets in JupyterLab, Colab or VS Code, which show `#| hide` cells too (only the docs fold
+them): hidden cells and their lines, how many open collapsed, test lines in visible cells, `test_fail` calls, tests in
+the self-check, whether the last code cell is a test, and the distinct behaviours each lesson and its test notebook
+check.
 
-Usage: python tools/nb_shape.py [NOTEBOOK ...]   (default: every notebook in nbs/)
+Usage: python tools/nb_shape.py [--lab] [NOTEBOOK ...]   (default: every notebook in nbs/, or the lessons with --lab)
 tests/test_notebooks.py holds the course to the limits below.
 """
 import ast, json, re, sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_TEST_ONLY_SHARE, MAX_CELL_LINES, MAX_LINE = 0.1, 40, 120
+MAX_HIDDEN_LINES = 60   # all hidden (`#| hide`, not exported) lines of a lesson together
 _test_line = re.compile(r'^\s*(test_\w+\(|assert\b|#|$)')
 _local_path = re.compile(r'(/work/|/tmp/|/home/|/root/|/Users/|/private/var/|\.venv/|site-packages|ipykernel_\d+)')
 _directive = re.compile(r'^\s*#\|\s*(\w+)')
@@ -123,12 +129,105 @@ def report(path: Path) -> dict:
     )
 
 
-def main(argv=None):
-    paths = [Path(p) for p in (argv or sys.argv[1:])] or sorted((ROOT/'nbs').glob('*.ipynb'))
-    rows = [report(p) for p in paths]
+def _src(c) -> str: return ''.join(c['source'])
+
+
+def _code(src: str) -> str:
+    "A cell's Python, without magics, shell escapes and nbdev directives."
+    return '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')) and not _directive.match(l))
+
+
+_test_call = re.compile(r'^\s*(test_\w+\(|assert\b)')
+
+
+def check_statements(src: str) -> set:
+    "The checks a cell makes: each `test_*(...)` call and each `assert`, as normalised source (the same check once)."
+    try: tree = ast.parse(_code(src))
+    except SyntaxError: return set()
+    found = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assert): found.add('assert ' + ast.unparse(n.test))
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id.startswith('test_'):
+            found.add(ast.unparse(n))
+    return found
+
+
+def behaviours(*paths) -> set:
+    "The distinct checks that a set of notebooks makes (a lesson and its test notebook, say)."
+    return set().union(*(check_statements(_src(c)) for p in paths if Path(p).exists()
+                         for c in json.loads(Path(p).read_text())['cells'] if c['cell_type'] == 'code'))
+
+
+def test_notebook(lesson: Path) -> Path:
+    "Where the tests of a lesson's module live: nbs/tests/test_<module>.ipynb (`01_pixels` -> `test_pixels`)."
+    return Path(lesson).parent/'tests'/f"test_{Path(lesson).stem.split('_', 1)[1]}.ipynb"
+
+
+def is_hidden(src: str) -> bool:
+    "A `#| hide` cell that a learner still sees in JupyterLab (exported cells and the Colab install cell are code)."
+    d = directives(src)
+    return 'hide' in d and not d & {'export', 'exporti', 'exports'} and 'google.colab' not in src
+
+
+def is_collapsed(cell) -> bool: return bool(cell.get('metadata', {}).get('jupyter', {}).get('source_hidden'))
+
+
+def says_what_it_pins(src: str) -> bool:
+    """Whether a cell's first line, all that JupyterLab shows of a collapsed cell, says something in words: a comment,
+    or a directive with a comment after it (`#| hide  # pins the distances quoted above`)."""
+    first = (src.splitlines() or [''])[0]
+    return bool(re.match(r'^\s*#(\|\s*hide\s+#)?\s*[A-Za-z]', first))
+
+
+def unexplained_tests(src: str) -> int:
+    "Test or assert lines in a visible cell with no sentence beside them (a comment on the line or just above)."
+    lines, n = src.splitlines(), 0
+    for i, l in enumerate(lines):
+        if _test_call.match(l) and '#' not in l and not (i and lines[i-1].lstrip().startswith('#')): n += 1
+    return n
+
+
+def lab_report(path: Path) -> dict:
+    "What a learner meets when the lesson opens in JupyterLab, and the behaviours its tests check."
+    cells = json.loads(Path(path).read_text())['cells']
+    sections, in_selfcheck, hidden, visible, selfcheck_tests = 0, False, [], [], 0
+    for c in cells:
+        src = _src(c)
+        if c['cell_type'] == 'markdown' and re.match(r'^##\s', src):
+            sections += 1; in_selfcheck = bool(re.match(r'^##\s+self-check', src, re.I))
+        if c['cell_type'] != 'code': continue
+        (hidden if is_hidden(src) else visible).append(c)
+        if in_selfcheck and (check_statements(src) or is_hidden(src)): selfcheck_tests += 1
+    code = [c for c in cells if c['cell_type'] == 'code']
+    last = _src(code[-1]) if code else ''
+    return dict(
+        notebook=Path(path).name, sections=sections,
+        visible=len(visible), visible_lines=sum(len(_code(_src(c)).splitlines()) for c in visible),
+        hidden=len(hidden), hidden_lines=sum(len(_src(c).splitlines()) for c in hidden),
+        not_collapsed=sum(not is_collapsed(c) for c in hidden),
+        unsaid=sum(not says_what_it_pins(_src(c)) for c in hidden),
+        visible_tests=sum(1 for c in visible for l in _src(c).splitlines() if _test_call.match(l)),
+        unexplained=sum(unexplained_tests(_src(c)) for c in visible),
+        test_fail=sum(len(re.findall(r'\btest_fail\(', _src(c))) for c in code),
+        selfcheck_tests=selfcheck_tests,
+        last_is_test=int(is_hidden(last) or is_test_only(last)),
+        behaviours=len(behaviours(path, test_notebook(path))),
+    )
+
+
+def _table(rows):
     cols = list(rows[0])
     print('  '.join(f'{c:>12}' if i else f'{c:<22}' for i, c in enumerate(cols)))
     for r in rows: print('  '.join(f'{r[c]:>12}' if i else f'{r[c]:<22}' for i, c in enumerate(cols)))
+
+
+def main(argv=None):
+    args = list(argv if argv is not None else sys.argv[1:])
+    lab = '--lab' in args
+    if lab: args.remove('--lab')
+    paths = [Path(p) for p in args] or sorted((ROOT/'nbs').glob('0[1-9]_*.ipynb' if lab else '*.ipynb'))
+    if lab: return _table([lab_report(p) for p in paths])
+    _table([report(p) for p in paths])
 
 
 if __name__ == '__main__':

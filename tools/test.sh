@@ -9,7 +9,7 @@ esac
 DIGIT_SGD_COMMAND="bash tools/test.sh${*:+ $*}"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 case "${1:-}" in --slow) flags="slow" ;; --gpu) flags="slow cuda" ;; *) flags="" ;; esac
-n=$(ls nbs/*.ipynb | grep -v '/[_.]' | wc -l | tr -d ' ')
+n=$(find nbs -name '*.ipynb' -not -path '*/.*' -not -name '_*' | wc -l | tr -d ' ')   # nbs/ and its test notebooks, nbs/tests/
 echo "nbdev_test: $n notebooks${flags:+ (flags: $flags)}"
 t0=$SECONDS
 # two notebooks at a time, one PyTorch thread each: on 2 cores, more threads only make them wait on each other
