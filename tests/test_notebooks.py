@@ -14,6 +14,8 @@ REPORTS = {n: nb_shape.report(p) for n, p in zip(names, NOTEBOOKS)}
 LAB = {p.name: nb_shape.lab_report(p) for p in LESSONS}
 # Distinct checks (`test_*` calls and asserts) over each lesson and its test notebook, counted when the tests moved out
 # of the lessons into nbs/tests/ (issue 21): coverage may grow, never drop.
+# the Python version JupyterLab writes into language_info: the one the notebooks were saved with, the same in all of them
+LANGUAGE_VERSION = json.loads((ROOT/'nbs'/'index.ipynb').read_text())['metadata']['language_info']['version']
 BEHAVIOURS_BEFORE = {'01_pixels.ipynb': 46, '02_baseline.ipynb': 131, '03_sgd.ipynb': 93, '04_loss.ipynb': 117,
                      '05_minibatch.ipynb': 133, '06_neural_net.ipynb': 50, '07_ten_digits.ipynb': 161}
 
@@ -83,10 +85,7 @@ def test_moving_the_tests_out_dropped_no_check(name):
         f'{name} and its test notebook check {LAB[name]["behaviours"]} distinct things, {BEHAVIOURS_BEFORE[name]} before'
 
 
-def test_test_notebooks_run_under_nbdev_test_but_stay_off_the_site():
-    import configparser
-    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
-    assert cfg['DEFAULT']['recursive'] == 'True'                  # nbdev_test, _clean and _export see nbs/tests/
+def test_test_notebooks_stay_off_the_site():   # nbdev_test finds them: settings.ini's recursive, in test_project.py
     assert "'!tests/'" in (ROOT/'nbs'/'_quarto.yml').read_text()    # Quarto renders the rest
     assert 'tests/' not in (ROOT/'nbs'/'sidebar.yml').read_text()
 
@@ -106,8 +105,6 @@ def test_notebooks_open_unmodified_in_jupyterlab(path):
     nb = json.loads(path.read_text())
     assert nb['metadata']['kernelspec'] == {'display_name': 'python3', 'language': 'python', 'name': 'python3'}
     info, kernel = dict(nb['metadata'].get('language_info', {})), _kernel_language_info()
-    assert info.pop('version', None) == LANGUAGE_VERSION and kernel.pop('version', None)
+    assert info.pop('version', None) == LANGUAGE_VERSION, f'{path.name}: saved with another Python than index.ipynb'
+    kernel.pop('version')
     assert info == kernel, f'{path.name}: language_info is not what JupyterLab writes; open and save it in tools/lab.sh'
-
-
-LANGUAGE_VERSION = json.loads((ROOT/'nbs'/'index.ipynb').read_text())['metadata'].get('language_info', {}).get('version')

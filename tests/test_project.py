@@ -29,6 +29,8 @@ def test_settings():
     cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
     d = cfg['DEFAULT']
     assert (d['lib_name'], d['nbs_path'], d['doc_path'], d['tst_flags']) == ('digit_sgd', 'nbs', '_docs', 'slow cuda')
+    assert d['recursive'] == 'True'   # nbdev_test, nbdev_clean and nbdev_export also see the test notebooks in nbs/tests/
+    assert d.get('allowed_cell_metadata_keys') == 'jupyter'   # a hidden cell stays collapsed (jupyter.source_hidden)
     import digit_sgd
     assert digit_sgd.__version__ == d['version']
 

@@ -10,7 +10,6 @@ Usage: python tools/nb_shape.py [--lab] [NOTEBOOK ...]   (default: every noteboo
 tests/test_notebooks.py holds the course to the limits below.
 """
 import ast, json, re, sys
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +18,15 @@ MAX_HIDDEN_LINES = 60   # all hidden (`#| hide`, not exported) lines of a lesson
 _test_line = re.compile(r'^\s*(test_\w+\(|assert\b|#|$)')
 _local_path = re.compile(r'(/work/|/tmp/|/home/|/root/|/Users/|/private/var/|\.venv/|site-packages|ipykernel_\d+)')
 _directive = re.compile(r'^\s*#\|\s*(\w+)')
+_test_call = re.compile(r'^\s*(test_\w+\(|assert\b)')
+
+
+def _src(c) -> str: return ''.join(c['source'])
+
+
+def _python(src: str) -> str:
+    "A cell's Python, without magics, shell escapes and nbdev directives."
+    return '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')) and not _directive.match(l))
 
 
 def directives(src: str) -> set:
@@ -29,12 +37,12 @@ def directives(src: str) -> set:
 def is_test_only(src: str) -> bool:
     "A cell whose every line is a test call, an assert, a comment or blank (a continuation line counts as code)."
     lines = [l for l in src.splitlines() if not _directive.match(l)]
-    return any(re.match(r'^\s*(test_\w+\(|assert\b)', l) for l in lines) and all(_test_line.match(l) for l in lines)
+    return any(_test_call.match(l) for l in lines) and all(_test_line.match(l) for l in lines)
 
 
 def exported_definitions(src: str) -> int:
     "Functions and classes defined at the top level of a cell (imports and constants do not count)."
-    try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!'))))
+    try: tree = ast.parse(_python(src))
     except SyntaxError: return 0
     return sum(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) for n in tree.body)
 
@@ -77,7 +85,7 @@ class _Names(ast.NodeVisitor):
 
 def _names(src: str) -> _Names:
     v = _Names()
-    try: v.visit(ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))))
+    try: v.visit(ast.parse(_python(src)))
     except SyntaxError: pass
     return v
 
@@ -87,7 +95,7 @@ def hidden_names(path: Path) -> list:
     cells, shown, hidden, found = json.loads(Path(path).read_text())['cells'], set(), set(), []
     for i, c in enumerate(cells):
         if c['cell_type'] != 'code': continue
-        src = ''.join(c['source']); v = _names(src)
+        src = _src(c); v = _names(src)
         if 'hide' in directives(src): hidden |= v.defined - shown; continue
         found += [(i, n) for n in sorted(v.read & hidden) if not n.startswith('_')]
         shown |= v.defined; hidden -= v.defined
@@ -99,10 +107,10 @@ def mixed_import_cells(path: Path) -> list:
     hold more than imports: they fail there, with none of the lesson's variables defined."""
     found = []
     for i, c in enumerate(json.loads(Path(path).read_text())['cells']):
-        src = ''.join(c['source'])
+        src = _src(c)
         if c['cell_type'] != 'code' or directives(src) & {'export', 'exports', 'exporti', 'exec_doc'}: continue
         if re.search(r'^#\|\s*eval:\s*false', src, re.M): continue
-        try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!'))))
+        try: tree = ast.parse(_python(src))
         except SyntaxError: continue
         if not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree)): continue
         if not all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body): found.append(i)
@@ -111,7 +119,7 @@ def mixed_import_cells(path: Path) -> list:
 
 def report(path: Path) -> dict:
     cells = json.loads(Path(path).read_text())['cells']
-    code = [''.join(c['source']) for c in cells if c['cell_type'] == 'code']
+    code = [_src(c) for c in cells if c['cell_type'] == 'code']
     visible = [s for s in code if 'hide' not in directives(s)]
     outputs = [o for c in cells if c['cell_type'] == 'code' for o in c.get('outputs', [])]
     return dict(
@@ -129,20 +137,9 @@ def report(path: Path) -> dict:
     )
 
 
-def _src(c) -> str: return ''.join(c['source'])
-
-
-def _code(src: str) -> str:
-    "A cell's Python, without magics, shell escapes and nbdev directives."
-    return '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')) and not _directive.match(l))
-
-
-_test_call = re.compile(r'^\s*(test_\w+\(|assert\b)')
-
-
 def check_statements(src: str) -> set:
     "The checks a cell makes: each `test_*(...)` call and each `assert`, as normalised source (the same check once)."
-    try: tree = ast.parse(_code(src))
+    try: tree = ast.parse(_python(src))
     except SyntaxError: return set()
     found = set()
     for n in ast.walk(tree):
@@ -202,7 +199,7 @@ def lab_report(path: Path) -> dict:
     last = _src(code[-1]) if code else ''
     return dict(
         notebook=Path(path).name, sections=sections,
-        visible=len(visible), visible_lines=sum(len(_code(_src(c)).splitlines()) for c in visible),
+        visible=len(visible), visible_lines=sum(len(_python(_src(c)).splitlines()) for c in visible),
         hidden=len(hidden), hidden_lines=sum(len(_src(c).splitlines()) for c in hidden),
         not_collapsed=sum(not is_collapsed(c) for c in hidden),
         unsaid=sum(not says_what_it_pins(_src(c)) for c in hidden),
