@@ -4,15 +4,17 @@ import importlib, warnings
 # fastai 2.8 calls torch.jit.script at import time, which torch 2.14 flags as deprecated; the notice means nothing to a learner.
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
 
-# One module per exporting notebook (see the README). Every public name of every module is also importable from the
-# package itself, `from digit_sgd import mnist_loss`; a module is imported only when one of its names is first used.
+# One module per exporting notebook (see the README), some of them in subpackages (`digit_sgd.practice.pixels`).
+# Every public name of every module is also importable from the package itself, `from digit_sgd import mnist_loss`,
+# and so is every module and subpackage (`digit_sgd.practice`); a module is imported only when first used.
 def _modules() -> list:
     from ._modidx import d
     return list(d['syms'])
 
 def __getattr__(name:str):
     mods = _modules()
-    if f'digit_sgd.{name}' in mods: return importlib.import_module(f'digit_sgd.{name}')
+    if f'digit_sgd.{name}' in mods or any(m.startswith(f'digit_sgd.{name}.') for m in mods):
+        return importlib.import_module(f'digit_sgd.{name}')
     if not name.startswith('_'):
         from ._modidx import d
         for mod in mods:   # functions and classes are listed in nbdev's index; constants are found through __all__

@@ -9,58 +9,38 @@ __all__ = ['mean_abs_distance', 'rmse_distance', 'is_3', 'binary_accuracy']
 from typing import Callable
 import torch
 from torch import Tensor
-from .checks import check_bool_tensor, check_not_empty, check_same_shape, check_image_pair
+from .checks import checked, check_image_pair, check_ideals, check_bool_pair
 
 # %% ../nbs/02_baseline.ipynb #0777713c
+@checked(check_image_pair)
 def mean_abs_distance(a:Tensor, # Image(s) of shape (h, w) or (n, h, w), floats
                       b:Tensor, # Image(s) to compare with: one (h, w) image, or the same shape as `a`
                      ) -> Tensor: # Mean absolute pixel difference per image (the batch shape, or a scalar)
     "Mean absolute difference (L1 distance) between images, averaged over their last two axes."
-    check_image_pair(a, b, 'mean_abs_distance')
     return (a - b).abs().mean((-1, -2))
 
 # %% ../nbs/02_baseline.ipynb #b236d52e
+@checked(check_image_pair)
 def rmse_distance(a:Tensor, # Image(s) of shape (h, w) or (n, h, w), floats
                   b:Tensor, # Image(s) to compare with: one (h, w) image, or the same shape as `a`
                  ) -> Tensor: # Root mean squared pixel difference per image (the batch shape, or a scalar)
     "Root mean squared error (RMSE, an L2 distance) between images, over their last two axes."
-    check_image_pair(a, b, 'rmse_distance')
     return ((a - b)**2).mean((-1, -2)).sqrt()
 
-# %% ../nbs/02_baseline.ipynb #61f6f59d
-def _check_ideal(x:Tensor, ideal:Tensor, name:str):
-    "Raise a clear error unless `x` can be compared with `ideal` and `ideal` is one (height, width) image."
-    check_image_pair(x, ideal, 'is_3', 'x', name)
-    if ideal.ndim != 2:
-        raise ValueError(f"is_3: `{name}` has shape {tuple(ideal.shape)}, but an ideal digit is a single "
-                         f"(height, width) image, e.g. (28, 28). Did you forget to average the stack, `stack.mean(0)`?")
-
 # %% ../nbs/02_baseline.ipynb #6ce64ebb
+@checked(check_ideals)
 def is_3(x:Tensor, # Image(s) to classify, shape (h, w) or (n, h, w)
          ideal3:Tensor, # The ideal 3: the mean training 3, shape (h, w)
          ideal7:Tensor, # The ideal 7: the mean training 7, shape (h, w)
          distance:Callable=mean_abs_distance, # Function (images, image) -> distance per image
         ) -> Tensor: # Bool per image: True where `x` is closer to `ideal3` than to `ideal7`
     "Nearest-ideal classifier: is each image closer to the ideal 3 than to the ideal 7?"
-    _check_ideal(x, ideal3, 'ideal3')
-    _check_ideal(x, ideal7, 'ideal7')
     return distance(x, ideal3) < distance(x, ideal7)
 
-# %% ../nbs/02_baseline.ipynb #8bb7d5c8
-def _check_accuracy_args(preds, targets) -> Tensor:
-    "`targets` as a bool tensor, or a clear error unless `preds` and `targets` are bools that can be compared."
-    fn = 'binary_accuracy'
-    check_bool_tensor(preds, 'preds', fn, hint='Turn scores into True/False first, e.g. `preds > 0.5`.')
-    check_not_empty(preds, 'preds', fn)
-    if isinstance(targets, bool): targets = torch.tensor(targets)
-    check_bool_tensor(targets, 'targets', fn, hint='Pass True, False or a bool tensor; for 0/1 labels, `targets == 1`.')
-    if targets.ndim: check_same_shape(preds, targets, fn)
-    return targets
-
 # %% ../nbs/02_baseline.ipynb #7347a8d0
+@checked(check_bool_pair)
 def binary_accuracy(preds:Tensor, # Bool predictions, e.g. from `is_3`
                     targets:Tensor|bool, # The right answers: one bool for all, or a bool tensor shaped like `preds`
                    ) -> float: # Fraction of predictions that equal their target, between 0 and 1
     "Fraction of True/False predictions that match their targets."
-    targets = _check_accuracy_args(preds, targets)
-    return (preds == targets.to(preds.device)).float().mean().item()
+    return (preds == torch.as_tensor(targets, device=preds.device)).float().mean().item()

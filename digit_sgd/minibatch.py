@@ -14,8 +14,8 @@ import pandas as pd
 from fastai.torch_core import default_device
 from fastcore.basics import patch
 from fastprogress.fastprogress import master_bar, progress_bar
-from .checks import (check_lr, check_count, check_finite_loss, check_finite_preds, check_same_shape,
-                              check_some_items, check_params, warn_if_saturated)
+from .checks import (checked, check_lr, check_count, check_finite_loss, check_finite_preds, check_same_shape,
+                              check_some_items, check_params, check_module, check_optimizer, warn_if_saturated)
 
 # %% ../nbs/05_minibatch.ipynb #864f03b2
 def calc_grad(xb:Tensor, # A batch of inputs
@@ -29,6 +29,7 @@ def calc_grad(xb:Tensor, # A batch of inputs
     return loss
 
 # %% ../nbs/05_minibatch.ipynb #52c17eb7
+@checked(params=check_params, lr=check_lr)
 def train_epoch(model:Callable, # Turns a batch of inputs into predictions
                 dl:Iterable, # Gives `(xb, yb)` batches, e.g. a `DataLoader`
                 loss_func:Callable, # `loss_func(preds, targets)` gives a scalar loss
@@ -36,8 +37,6 @@ def train_epoch(model:Callable, # Turns a batch of inputs into predictions
                 lr:float, # Learning rate: each step moves a parameter by `-lr * grad`
                ) -> float: # Mean training loss over the epoch's items
     "One pass over `dl`, stepping each parameter by `-lr * grad` by hand after every batch."
-    lr = check_lr(lr, 'train_epoch')
-    params = check_params(params, 'train_epoch')
     total, count = 0., 0
     for i, (xb, yb) in enumerate(dl):
         loss = calc_grad(xb, yb, model, loss_func)
@@ -48,14 +47,14 @@ def train_epoch(model:Callable, # Turns a batch of inputs into predictions
                 if p.grad is None: continue
                 p -= p.grad * lr
                 p.grad.zero_()
-    return total / check_some_items(count, 'train_epoch')
+    return total / check_some_items(count)
 
 # %% ../nbs/05_minibatch.ipynb #4b60a104
+@checked(check_same_shape)
 def batch_accuracy(preds:Tensor, # Raw scores from the model, shape (N, 1)
                    targets:Tensor, # 1. for a 3 and 0. for a 7, same shape as `preds`
                   ) -> Tensor: # Fraction of the batch classified correctly (a scalar)
     "Share of the batch predicted right: a 3 when `sigmoid(preds) > 0.5`, a 7 otherwise."
-    check_same_shape(preds, targets, 'batch_accuracy')
     return ((torch.sigmoid(preds) > 0.5) == (targets == 1)).float().mean()
 
 # %% ../nbs/05_minibatch.ipynb #25549be7
@@ -69,23 +68,23 @@ def validate_epoch(model:Callable, # Turns a batch of inputs into predictions
     with torch.no_grad():
         for xb, yb in dl:
             if device is not None: xb, yb = xb.to(device), yb.to(device)
-            preds = check_finite_preds(model(xb), 'validate_epoch')
+            preds = check_finite_preds(model(xb))
             total += float(metric(preds, yb)) * len(yb)
             count += len(yb)
             saturated += int((preds.abs() > 20).sum())
             n_scores += preds.numel()
-    check_some_items(count, 'validate_epoch')
-    if metric is batch_accuracy: warn_if_saturated(saturated, n_scores, 'validate_epoch')
-    return total / count
+    if metric is batch_accuracy: warn_if_saturated(saturated, n_scores)
+    return total / check_some_items(count)
 
 # %% ../nbs/05_minibatch.ipynb #7dca9f17
 class BasicOptim:
     "The simplest optimizer: holds the parameters and a learning rate; `step` moves each by `-lr * grad`."
+    @checked(params=check_params, lr=check_lr)
     def __init__(self,
                  params:Iterable, # The tensors to train, e.g. `model.parameters()` or `[weights, bias]`
                  lr:float, # Learning rate: how far each step goes along minus the gradient
                 ):
-        self.params, self.lr = check_params(params, 'BasicOptim'), check_lr(lr, 'BasicOptim')
+        self.params, self.lr = params, lr
 
 # %% ../nbs/05_minibatch.ipynb #67781873
 @patch
@@ -116,6 +115,7 @@ def _opt_lr(opt) -> float|None:
     return None
 
 # %% ../nbs/05_minibatch.ipynb #6b9d3f86
+@checked(epochs=check_count)
 def train_model(model:Callable, # Turns a batch of inputs into predictions
                 train_dl:Iterable, # Gives shuffled `(xb, yb)` training batches
                 valid_dl:Iterable, # Gives `(xb, yb)` validation batches
@@ -126,7 +126,6 @@ def train_model(model:Callable, # Turns a batch of inputs into predictions
                 show:bool=True, # Print the metric after each epoch
                ) -> list: # `(train_loss, valid_metric)` for each epoch
     "Train `model` for `epochs` epochs with `opt`, checking `metric` on the validation set after each one."
-    epochs = check_count(epochs, 'epochs', 'train_model')
     history = []
     for epoch in range(epochs):
         total, count = 0., 0
@@ -136,7 +135,7 @@ def train_model(model:Callable, # Turns a batch of inputs into predictions
             count += len(yb)
             opt.step()
             opt.zero_grad()
-        check_some_items(count, 'train_model', 'the training DataLoader')
+        check_some_items(count, 'the training DataLoader')
         history.append((total / count, validate_epoch(model, valid_dl, metric)))
         if show: print(f"{history[-1][1]:.4f}", end=' ')
     if show: print()
@@ -145,6 +144,7 @@ def train_model(model:Callable, # Turns a batch of inputs into predictions
 # %% ../nbs/05_minibatch.ipynb #5499b4c6
 class MiniLearner:
     "A small Learner: trains a model with an optimizer, checks it on a validation set after each epoch, records it all."
+    @checked(model=check_module)
     def __init__(self,
                  train_dl:Iterable, # Gives shuffled `(xb, yb)` training batches; must have a length
                  valid_dl:Iterable, # Gives `(xb, yb)` validation batches
@@ -154,10 +154,6 @@ class MiniLearner:
                  metric:Callable=batch_accuracy, # Measured on `valid_dl` after each epoch
                  device=None, # Where training happens; `None` means `default_device()`
                 ):
-        if not isinstance(model, nn.Module):
-            raise TypeError(f"MiniLearner needs an nn.Module (it asks the model for its parameters), got "
-                            f"{type(model).__name__}; wrap plain functions and tensors in a module, or use train_model "
-                            f"with your own optimizer.")
         self.train_dl, self.valid_dl = train_dl, valid_dl
         self.loss_func, self.opt_func, self.metric = loss_func, opt_func, metric
         self.device = torch.device(device) if device is not None else default_device()
@@ -168,13 +164,13 @@ class MiniLearner:
 
 # %% ../nbs/05_minibatch.ipynb #48684065
 @patch
+@checked(check_optimizer)
 def one_batch(self:MiniLearner,
               xb:Tensor, # A batch of inputs
               yb:Tensor, # Their targets
               batch:int=0, # Position of the batch in the epoch (only used in error messages)
              ) -> float: # The batch's loss, before the step
     "One step of SGD: gradients of the batch's loss, a check that it is finite, the step, and reset gradients."
-    if self.opt is None: raise ValueError("MiniLearner.one_batch: there is no optimizer yet; fit(epochs, lr) makes it.")
     loss = calc_grad(xb.to(self.device), yb.to(self.device), self.model, self.loss_func)
     value = check_finite_loss(loss, self.lr, batch, self.epoch)
     self.opt.step()
@@ -199,6 +195,7 @@ def _set_lr(opt, lr:float):
 
 # %% ../nbs/05_minibatch.ipynb #e9614104
 @patch
+@checked(epochs=check_count, lr=check_lr)
 def fit(self:MiniLearner,
         epochs:int, # Number of passes over the training data
         lr:float, # Learning rate for the optimizer
@@ -206,8 +203,7 @@ def fit(self:MiniLearner,
         table:bool=True, # With the bars, write one row of results per epoch (else one line at the end)
        ):
     "Train for `epochs` epochs at learning rate `lr`, adding one row per epoch to `history`."
-    epochs = check_count(epochs, 'epochs', 'MiniLearner.fit')
-    self.lr = check_lr(lr, 'MiniLearner.fit')
+    self.lr = lr
     if self.opt is None: self.opt = self.opt_func(self.model.parameters(), self.lr)
     else: _set_lr(self.opt, self.lr)
     names = ['epoch', 'train_loss', 'valid_loss', getattr(self.metric, '__name__', 'metric'), 'seconds']
@@ -221,7 +217,7 @@ def fit(self:MiniLearner,
         for i, (xb, yb) in enumerate(batches):
             loss_sum += self.one_batch(xb, yb, i) * len(yb)
             count += len(yb)
-        check_some_items(count, 'MiniLearner.fit', 'the training DataLoader')
+        check_some_items(count, 'the training DataLoader')
         row = [self.epoch, loss_sum / count, *self.validate(), time.perf_counter() - start]
         self.records.append(dict(zip(names, row)))
         if rows: mb.write([str(self.epoch)] + [f'{v:.6f}' for v in row[1:4]] + [f'{row[4]:.2f}'], table=True)

@@ -7,14 +7,13 @@ __all__ = ['simple_net']
 
 # %% ../nbs/06_neural_net.ipynb #1f55f4c1
 from torch import nn
-from .checks import check_count
+from .checks import checked, check_count
 
 # %% ../nbs/06_neural_net.ipynb #2aafc32d
+@checked(n_in=check_count, n_hidden=check_count, n_out=check_count)
 def simple_net(n_in:int=28*28, # Inputs per item (784 pixels for our digits)
                n_hidden:int=30, # Hidden features: the width of the middle layer
                n_out:int=1, # Outputs per item (one score for 3 vs 7)
               ) -> nn.Sequential: # linear -> ReLU -> linear
     "A two-layer neural net: `n_in` inputs -> linear -> `n_hidden` features -> ReLU -> linear -> `n_out` outputs."
-    for name, n in dict(n_in=n_in, n_hidden=n_hidden, n_out=n_out).items():
-        check_count(n, name, 'simple_net')
     return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out))

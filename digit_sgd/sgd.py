@@ -9,44 +9,32 @@ __all__ = ['numerical_grad', 'check_grad', 'GradCheckError', 'quadratic', 'sgd_s
 from typing import Callable
 import torch
 from torch import Tensor
-from .checks import check_tensor, check_float_tensor, check_params, check_lr, check_finite_loss
+from .checks import (checked, check_float_tensor, check_positive, check_one_number, check_tracks_grad,
+                              check_coefficients, check_params, check_lr, check_finite_loss)
 
 # %% ../nbs/03_sgd.ipynb #fd9170ec
+@checked(x=check_float_tensor, eps=check_positive)
 def numerical_grad(f:Callable, # Function of one tensor that returns a single number
                    x:Tensor, # Point at which to estimate the gradient (floating point; float64 for accuracy)
                    eps:float=1e-3, # Half the width of the step either side of each element
                   ) -> Tensor: # Estimated gradient, same shape as `x`
     "Central finite-difference gradient of `f` at `x`: (f(x+eps) - f(x-eps)) / (2*eps), one element at a time."
-    x = _float_copy(x, 'numerical_grad')
-    if eps <= 0: raise ValueError(f"numerical_grad: eps must be positive, got {eps}.")
+    x = x.detach().clone(memory_format=torch.contiguous_format)   # a copy: the caller's `x` stays as it was
     grad = torch.zeros_like(x)
     flat, gflat = x.view(-1), grad.view(-1)
     with torch.no_grad():
         for i in range(flat.numel()):
             orig = flat[i].item()
             flat[i] = orig + eps
-            up = _as_number(f(x), 'numerical_grad')
+            up = check_one_number(f(x))
             flat[i] = orig - eps
-            down = _as_number(f(x), 'numerical_grad')
+            down = check_one_number(f(x))
             flat[i] = orig
             gflat[i] = (up - down) / (2*eps)
     return grad
 
-# %% ../nbs/03_sgd.ipynb #a18cc07e
-def _float_copy(x, fn:str) -> Tensor:
-    return check_float_tensor(x, 'x', fn).detach().clone(memory_format=torch.contiguous_format)
-
-# %% ../nbs/03_sgd.ipynb #1b837b4d
-def _as_number(out, fn:str) -> float:
-    if isinstance(out, Tensor):
-        if out.numel() != 1:
-            raise ValueError(f"{fn}: f must return a single number, but it returned a tensor of shape "
-                             f"{tuple(out.shape)}. Reduce it to one number first, e.g. with .sum() or .mean().")
-        return out.item()
-    if isinstance(out, (int, float)): return float(out)
-    raise TypeError(f"{fn}: f must return a number or a one-element tensor, got {type(out).__name__}.")
-
 # %% ../nbs/03_sgd.ipynb #d90bd628
+@checked(x=check_float_tensor)
 def check_grad(f:Callable, # Function of one tensor that returns a single number
                x:Tensor, # Point at which to compare the gradients (use float64)
                eps:float=1e-3, # Step for `numerical_grad`
@@ -54,13 +42,8 @@ def check_grad(f:Callable, # Function of one tensor that returns a single number
                rtol:float=1e-3, # Relative tolerance (relative to the finite-difference value)
               ) -> Tensor: # Autograd's gradient, same shape as `x`, once it has passed the check
     "Compare autograd's gradient of `f` at `x` with `numerical_grad`; raise `GradCheckError` if they disagree."
-    xg = _float_copy(x, 'check_grad').requires_grad_()
-    out = f(xg)
-    _as_number(out, 'check_grad')
-    if not (isinstance(out, Tensor) and out.requires_grad):
-        raise ValueError("check_grad: f(x) does not track gradients, so autograd has nothing to compare. Something "
-                         "in f cuts the chain (.item(), .detach(), torch.no_grad, a comparison like >) or f does not "
-                         "use x at all.")
+    xg = x.detach().clone(memory_format=torch.contiguous_format).requires_grad_()
+    out = check_tracks_grad(f(xg))                    # one number that autograd can trace back to xg
     (auto,) = torch.autograd.grad(out.reshape(()), xg, allow_unused=True)
     auto = torch.zeros_like(xg) if auto is None else auto.detach()
     num = numerical_grad(f, x, eps)
@@ -86,17 +69,16 @@ def _disagreement(auto:Tensor, num:Tensor, close:Tensor, atol:float, rtol:float)
             f"{num.view(-1)[i].item():.6g} (atol={atol}, rtol={rtol}).{hint}")
 
 # %% ../nbs/03_sgd.ipynb #0cb0c1eb
+@checked(params=check_coefficients)
 def quadratic(t:Tensor, # Inputs (e.g. times), any shape
               params:Tensor, # The three coefficients (a, b, c)
              ) -> Tensor: # `a*t**2 + b*t + c`, same shape as `t`
     "A quadratic in `t` whose coefficients are the three elements of `params`."
-    check_tensor(params, 'params', 'quadratic')
-    if params.numel() != 3: raise ValueError(f"quadratic: params must be a tensor of three numbers (a, b, c), got "
-                                             f"{tuple(params.shape)}. Use e.g. torch.randn(3).requires_grad_().")
     a, b, c = params.reshape(3)
     return a*(t**2) + b*t + c
 
 # %% ../nbs/03_sgd.ipynb #65b02f72
+@checked(lr=check_lr)
 def sgd_step(params:Tensor|list, # Leaf tensor(s) with `requires_grad=True`: one, or a list; updated in place
              x:Tensor, # Inputs for the model
              y:Tensor, # Targets for the loss
@@ -105,7 +87,7 @@ def sgd_step(params:Tensor|list, # Leaf tensor(s) with `requires_grad=True`: one
              loss_func:Callable, # Called as `loss_func(preds, y)`, returns one number, e.g. a mean squared error
             ) -> float: # The loss before the step
     "One step of gradient descent: predict, compute the loss, take its gradient, move `params` against it."
-    ps, lr = check_params(params, 'sgd_step'), check_lr(lr, 'sgd_step')
+    ps = check_params(params)                        # a list of leaf tensors, however `params` was given
     for p in ps: p.grad = None                       # forget gradients from earlier steps
     loss = loss_func(model(x, params), y)
     value = check_finite_loss(loss, lr=lr)  # stop at the first inf or nan, before stepping

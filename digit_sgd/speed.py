@@ -29,9 +29,9 @@ class TensorLoader:
                  drop_last:bool=False, # Skip a last batch smaller than `bs`
                  device=None, # Where the batches live; `None` means `default_device()`
                 ):
-        check_tensor(x, 'x', 'TensorLoader')
-        check_tensor(y, 'y', 'TensorLoader')
-        self.bs = check_count(bs, 'bs', 'TensorLoader')
+        check_tensor(x, 'x')
+        check_tensor(y, 'y')
+        self.bs = check_count(bs, 'bs')
         if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
             raise ValueError(f"TensorLoader: x has shape {tuple(x.shape)} and y has shape {tuple(y.shape)}; "
                              f"they need the same number of rows (one per item).")
@@ -92,7 +92,7 @@ def dataloader_orders(dl:DataLoader, # A fastai DataLoader (left untouched)
     "The item order `dl` will use in each of its next `epochs` epochs, read from a copy of its random state."
     if not isinstance(dl, DataLoader):
         raise TypeError(f"dataloader_orders reads fastai DataLoaders, got {type(dl).__name__}.")
-    epochs = check_count(epochs, 'epochs', 'dataloader_orders')
+    epochs = check_count(epochs, 'epochs')
     if not dl.indexed or dl.n is None:
         raise ValueError("dataloader_orders needs a DataLoader over an indexed dataset with a length, "
                          "such as a list of pairs.")
@@ -105,7 +105,7 @@ def dataloader_orders(dl:DataLoader, # A fastai DataLoader (left untouched)
 def torch_threads(threads:int|None, # CPU threads PyTorch may use inside the block; `None` leaves the setting alone
                  ):
     "Run the block with PyTorch on `threads` CPU threads, then restore the previous setting."
-    if threads is not None: threads = check_count(threads, 'threads', 'torch_threads')
+    if threads is not None: threads = check_count(threads, 'threads')
     before = torch.get_num_threads()
     if threads is not None: torch.set_num_threads(threads)
     try: yield
@@ -118,7 +118,7 @@ def median_time(fn:Callable, # Called with no arguments
                 threads:int|None=None, # CPU threads PyTorch may use while timing; `None` leaves the setting alone
                ) -> float: # Median wall-clock seconds of one run
     "Median wall-clock time of `fn()` over `repeats` runs, after `warmup` untimed runs; waits for the GPU if any."
-    repeats = check_count(repeats, 'repeats', 'median_time')
+    repeats = check_count(repeats, 'repeats')
     sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
     with torch_threads(threads):
         for _ in range(warmup): fn()

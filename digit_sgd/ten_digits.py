@@ -8,124 +8,57 @@ __all__ = ['softmax', 'log_softmax', 'cross_entropy', 'multiclass_accuracy', 'co
 # %% ../nbs/07_ten_digits.ipynb #1d7376a9
 import torch
 from torch import Tensor
-from .checks import check_tensor, check_count, check_not_empty
+from .checks import checked, check_logits, check_batch, check_label_pairs, check_square_counts, check_count
 
 # %% ../nbs/07_ten_digits.ipynb #407ecea0
+@checked(logits=check_logits)
 def softmax(logits:Tensor, # Scores, one per class along the last axis, e.g. (N, 10); floats
            ) -> Tensor: # Probabilities of the same shape: positive, each row summing to 1
     "The softmax along the last axis, with each row's largest logit subtracted first so that no `exp` overflows."
-    _check_logits(logits, 'softmax')
     e = (logits - logits.max(-1, keepdim=True).values).exp()
     return e / e.sum(-1, keepdim=True)
 
-# %% ../nbs/07_ten_digits.ipynb #be77e90a
-def _check_logits(logits, fn:str) -> Tensor:
-    "`logits`, or an error unless they are finite floats with at least one class along the last axis."
-    check_tensor(logits, 'logits', fn)
-    if not logits.is_floating_point():
-        raise TypeError(f"{fn}: logits must be floats (a model's raw scores), got dtype {logits.dtype}; "
-                        f"convert them with logits.float().")
-    if logits.ndim == 0 or logits.shape[-1] == 0:
-        raise ValueError(f"{fn}: logits have shape {tuple(logits.shape)}, but they need one score per class along "
-                         f"the last axis, e.g. (N, 10) for a batch of N digits.")
-    if not torch.isfinite(logits).all():
-        raise ValueError(f"{fn}: logits contain nan or inf, so every probability made from them would be nan. If a "
-                         f"model in training made them, its parameters blew up: train again from fresh ones with a "
-                         f"smaller lr.")
-    return logits
-
 # %% ../nbs/07_ten_digits.ipynb #6c89f27b
+@checked(logits=check_logits)
 def log_softmax(logits:Tensor, # Scores, one per class along the last axis, e.g. (N, 10); floats
                ) -> Tensor: # The log of their softmax, same shape: each logit minus its row's logsumexp
     "`log(softmax(logits))` computed as `logits - logsumexp`, so tiny probabilities do not become `log(0)`."
-    _check_logits(logits, 'log_softmax')
     m = logits.max(-1, keepdim=True).values
     return logits - (m + (logits - m).exp().sum(-1, keepdim=True).log())
 
 # %% ../nbs/07_ten_digits.ipynb #a72acbfd
+@checked(check_batch)
 def cross_entropy(logits:Tensor, # A batch of scores, (N, n_classes); floats
                   yb:Tensor, # The right classes, (N,); whole numbers from 0 to n_classes-1
                  ) -> Tensor: # The mean of -log(probability of the right class) over the batch, a scalar
     "Cross-entropy loss: minus the log-softmax of each image's right class, averaged over the batch."
-    _check_batch(logits, yb, 'cross_entropy')
     return -log_softmax(logits)[torch.arange(len(yb), device=logits.device), yb].mean()
-
-# %% ../nbs/07_ten_digits.ipynb #f5543fe6
-def _check_labels(yb, fn:str, n_classes:int, name:str='yb', hint:str='',
-                  why:str='', fix:str='Pass n_classes={n} or more.') -> Tensor:
-    "`yb`, or an error unless it is a tensor of shape (N,) holding whole numbers from 0 to `n_classes`-1."
-    check_tensor(yb, name, fn)
-    if yb.is_floating_point() or yb.dtype in (torch.bool, torch.complex64, torch.complex128):
-        raise TypeError(f"{fn}: {name} must hold class numbers as whole numbers (int64), got dtype {yb.dtype}. "
-                        + (hint or f"Convert them with {name}.long()."))
-    if yb.ndim != 1:
-        flat = f" Flatten it with {name}.view(-1)." if yb.ndim == 2 and yb.shape[1] == 1 else ""
-        raise ValueError(f"{fn}: {name} must have shape (N,), one class number per item, got shape "
-                         f"{tuple(yb.shape)}.{flat} {hint}".rstrip())
-    if len(yb) and (yb.min() < 0 or yb.max() >= n_classes):
-        lo, hi = yb.min().item(), yb.max().item()
-        raise ValueError(f"{fn}: {name} must be class numbers from 0 to {n_classes - 1}{why}, but it holds {lo} to "
-                         f"{hi}. " + ("Class numbers start at 0." if lo < 0 else fix.format(n=hi + 1)))
-    return yb
-
-# %% ../nbs/07_ten_digits.ipynb #73e14422
-def _check_batch(logits, yb, fn:str) -> None:
-    "Raise a clear error unless `logits` (N, n_classes) and labels `yb` (N,) belong together."
-    _check_logits(logits, fn)
-    if logits.ndim != 2:
-        raise ValueError(f"{fn}: logits have shape {tuple(logits.shape)}, but a batch of scores is (N, n_classes), "
-                         f"one row per item. For a single item, add the batch axis: logits[None].")
-    _check_labels(yb, fn, logits.shape[1], why=f" (the logits have one column per class: {logits.shape[1]})",
-                  fix="The model needs one output per class, at least {n}: e.g. nn.Linear(784, {n}).")
-    check_not_empty(yb, 'yb', fn)
-    if len(yb) != len(logits):
-        raise ValueError(f"{fn}: logits have {len(logits)} rows but yb has {len(yb)} labels; pass the labels of "
-                         f"the same batch, one per row.")
 
 # %% ../nbs/07_ten_digits.ipynb #fff48138
 def multiclass_accuracy(preds:Tensor, # A batch of scores, (N, n_classes); floats
                         yb:Tensor, # The right classes, (N,); whole numbers from 0 to n_classes-1
                        ) -> Tensor: # Share of the batch whose largest score is at its label (a scalar)
     "Accuracy for several classes: how often the class with the largest score is the right one."
-    _check_batch(preds, yb, 'multiclass_accuracy')
+    check_batch(preds, yb)                              # scores (N, n_classes), labels (N,)
     return (preds.argmax(-1) == yb).float().mean()
 
 # %% ../nbs/07_ten_digits.ipynb #93384928
+@checked(check_label_pairs, n_classes=check_count)
 def confusion_matrix(pred_labels:Tensor, # Predicted classes, (N,); e.g. `preds.argmax(-1)`
                      yb:Tensor, # The right classes, (N,)
                      n_classes:int=10, # How many classes there are
                     ) -> Tensor: # (n_classes, n_classes) int64 counts: rows actual, columns predicted
     "How many items of each actual class (row) were predicted as each class (column)."
-    n = _check_pairs(pred_labels, yb, n_classes, 'confusion_matrix')
+    n = n_classes
     return torch.bincount(yb*n + pred_labels, minlength=n*n).view(n, n)
 
-# %% ../nbs/07_ten_digits.ipynb #5b707588
-def _check_pairs(pred_labels, yb, n_classes, fn:str) -> int:
-    "`n_classes` as an int, or an error unless `pred_labels` and `yb` are matching labels below it."
-    n = check_count(n_classes, 'n_classes', fn)
-    _check_labels(pred_labels, fn, n, 'pred_labels', hint="For a model's scores, pass preds.argmax(-1).")
-    _check_labels(yb, fn, n)
-    if len(pred_labels) != len(yb):
-        raise ValueError(f"{fn}: pred_labels has {len(pred_labels)} items but yb has {len(yb)}; pass one "
-                         f"prediction per label.")
-    return n
-
 # %% ../nbs/07_ten_digits.ipynb #98c980ef
+@checked(cm=check_square_counts, k=check_count)
 def most_confused(cm:Tensor, # A confusion matrix: rows actual, columns predicted
                   k:int=5, # How many pairs to list at most
                  ) -> list: # `(actual, predicted, count)` tuples of ints, largest count first
     "The `k` most frequent mistakes in a confusion matrix: its largest counts off the diagonal (none of 0)."
-    _check_square(cm)
-    k, n = check_count(k, 'k', 'most_confused'), len(cm)
+    n = len(cm)
     off = cm.clone().fill_diagonal_(0).view(-1)
     counts, idx = off.sort(descending=True, stable=True)     # ties keep the order of actual, then predicted
     return [(i // n, i % n, c) for c, i in zip(counts[:k].tolist(), idx[:k].tolist()) if c > 0]
-
-# %% ../nbs/07_ten_digits.ipynb #123e9e9b
-def _check_square(cm) -> None:
-    "Raise a clear error unless `cm` is a square matrix of counts."
-    check_tensor(cm, 'cm', 'most_confused')
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.is_floating_point():
-        raise ValueError(f"most_confused: cm must be a square matrix of whole-number counts, one row and column per "
-                         f"class, got shape {tuple(cm.shape)} and dtype {cm.dtype}. Make it with "
-                         f"confusion_matrix(pred_labels, yb).")

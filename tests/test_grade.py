@@ -19,9 +19,9 @@ def test_every_lesson_has_at_least_three_exercises():
 
 @pytest.mark.parametrize('path', LESSONS, ids=[p.stem for p in LESSONS])
 def test_each_exercise_has_a_placeholder_a_checker_call_and_a_solution(path):
-    from digit_sgd.exercise import CHECKERS, is_blank
+    from digit_sgd.practice.exercise import CHECKERS, is_blank
     cells = nbformat.read(path, as_version=4).cells
-    importlib.import_module(f"digit_sgd.ex_{path.stem.split('_', 1)[1]}")
+    importlib.import_module(f"digit_sgd.practice.{path.stem.split('_', 1)[1]}")
     lesson = path.stem.split('_')[0].lstrip('0')
     imports = {}   # what the package and the lesson's import cells define, as the placeholder sees it
     from digit_sgd._modidx import d
@@ -48,8 +48,8 @@ def test_each_exercise_has_a_placeholder_a_checker_call_and_a_solution(path):
 
 
 def test_every_checker_belongs_to_an_exercise():
-    from digit_sgd.exercise import CHECKERS
-    for p in LESSONS: importlib.import_module(f"digit_sgd.ex_{p.stem.split('_', 1)[1]}")
+    from digit_sgd.practice.exercise import CHECKERS
+    for p in LESSONS: importlib.import_module(f"digit_sgd.practice.{p.stem.split('_', 1)[1]}")
     headings = {n for exs in COURSE.values() for n, _ in exs}
     assert set(CHECKERS) == headings
 

@@ -57,10 +57,10 @@ def test_import_cells_hold_only_imports(path):
 def test_each_exporting_notebook_names_its_module(path):
     cells = json.loads(path.read_text())['cells']
     exps = [m.group(1) for c in cells if c['cell_type'] == 'code'
-            for m in [re.search(r'^#\|\s*default_exp\s+(\w+)', ''.join(c['source']), re.M)] if m]
+            for m in [re.search(r'^#\|\s*default_exp\s+([\w.]+)', ''.join(c['source']), re.M)] if m]
     if not exps: return
     assert exps == [path.stem.split('_', 1)[1]], f'{path.name} exports to {exps}; name the module after the notebook'
-    assert (ROOT/'digit_sgd'/f'{exps[0]}.py').exists()
+    assert (ROOT/'digit_sgd'/f"{exps[0].replace('.', '/')}.py").exists()   # practice.pixels: practice/pixels.py
 
 
 @pytest.mark.parametrize('name', [p.name for p in LESSONS])

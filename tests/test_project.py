@@ -41,7 +41,7 @@ def test_every_notebook_is_in_the_sidebar_and_linked_from_index():
     for nb in LESSONS:
         assert nb in sidebar, f'{nb} missing from nbs/sidebar.yml'
         assert nb in index, f'{nb} missing from nbs/index.ipynb'
-    listed = re.findall(r'(\d\d_\w+\.ipynb)', sidebar)
+    listed = re.findall(r'(\d\d_[\w.]+\.ipynb)', sidebar)   # 70_practice.exercise.ipynb: a module in a subpackage
     assert listed[:6] == sorted(listed[:6]), 'lessons are listed in course order'
 
 
@@ -54,16 +54,25 @@ def test_notebook_has_title_description_and_colab_link(name):
     assert f'colab.research.google.com/github/digit-sgd/digit_sgd/blob/main/nbs/{name}' in first.source
 
 
-MODULES = sorted(p.stem for p in (ROOT/'digit_sgd').glob('*.py') if not p.stem.startswith('_'))
+PKG = ROOT/'digit_sgd'
+# Every generated module, subpackages included, by its dotted name below digit_sgd: 'baseline', 'practice.pixels'
+MODULES = sorted('.'.join(p.relative_to(PKG).with_suffix('').parts) for p in PKG.rglob('*.py')
+                 if not any(part.startswith('_') for part in p.relative_to(PKG).parts))
+SUBPACKAGES = sorted(p.parent.name for p in PKG.glob('*/__init__.py'))
+
+
+def module_path(m:str) -> Path: return PKG/(m.replace('.', '/') + '.py')
 
 
 def test_modules_stay_small_and_import_nothing_private_from_each_other():
+    assert 'practice.exercise' in MODULES and 'baseline' in MODULES
     for m in MODULES:
-        src = (ROOT/'digit_sgd'/f'{m}.py').read_text()
+        path, src = module_path(m).relative_to(ROOT), module_path(m).read_text()
         code = [l for l in src.splitlines() if l.strip() and not l.startswith('# %%')]   # not nbdev's cell markers
-        assert len(code) <= 200, f'digit_sgd/{m}.py has {len(code)} lines of code; split its notebook'
-        private = re.findall(r'from (?:digit_sgd)?\.?(\w+) import .*\b(_[a-z]\w*)', src)
-        assert not private, f'digit_sgd/{m}.py imports private names from other modules: {private}'
+        assert len(code) <= 200, f'{path} has {len(code)} lines of code; split its notebook'
+        imports = re.findall(r'^from (?:digit_sgd\b|\.)[\w.]* import (\([^)]*\)|.*)', src, flags=re.M)
+        private = [n for names in imports for n in re.findall(r'\b_[a-z]\w*', names)]
+        assert not private, f'{path} imports private names from other modules: {private}'
 
 
 def test_every_public_name_is_importable_from_the_package_and_listed_in_the_readme():
@@ -71,9 +80,11 @@ def test_every_public_name_is_importable_from_the_package_and_listed_in_the_read
     readme = (ROOT/'README.md').read_text()
     section = readme.split('## For teachers: the package', 1)[1].split('\n## ', 1)[0]
     for m in MODULES:
-        mod = importlib.import_module(f'digit_sgd.{m}')
+        mod = importlib.import_module(f'digit_sgd.{m}')   # digit_sgd.practice.pixels: a module of a subpackage
         assert f'digit_sgd.{m}' in section, f'the README package section does not list digit_sgd.{m}'
         for name in mod.__all__:
             assert getattr(digit_sgd, name) is getattr(mod, name), f'digit_sgd.{name} is not digit_sgd.{m}.{name}'
             assert f'`{name}`' in section or name.isupper(), f'the README package section does not list {name}'
+    for sub in SUBPACKAGES:   # `import digit_sgd; digit_sgd.practice` works as `import digit_sgd.practice` does
+        assert getattr(digit_sgd, sub) is importlib.import_module(f'digit_sgd.{sub}')
     with pytest.raises(AttributeError, match='no attribute'): digit_sgd.no_such_name

@@ -1,5 +1,5 @@
-"The project's tools: the lesson-shape report and the course runner's scheduling."
-import json, os, sys
+"The project's tools: the lesson-shape report, the course runner's scheduling, and what the preflight check reads."
+import ast, json, os, subprocess, sys
 from pathlib import Path
 import nbformat
 
@@ -145,3 +145,31 @@ def test_runner_words_and_lesson_check(tmp_path):
     assert run_course.shown_in_lesson(rec(0.9511, 'quiet'), numbers) == 'NO'    # not a piece of 10.95114
     assert run_course.shown_in_lesson(rec(0.9951, lesson='other'), numbers) == '-'
     assert run_course.shown_numbers(tmp_path/'missing.ipynb') == {}
+
+
+def test_preflight_reads_each_dataset_from_the_catalog():
+    import preflight
+    from digit_sgd import catalog
+    assert preflight.DATASETS is catalog.DATASETS == (catalog.MNIST_SAMPLE, catalog.MNIST)   # one description each
+    assert preflight.SAMPLE is catalog.MNIST_SAMPLE and preflight.MNIST is catalog.MNIST
+
+
+def test_catalog_urls_are_fastais():
+    from fastai.data.external import URLs
+    from digit_sgd.catalog import DATASETS
+    for ds in DATASETS:
+        assert ds.url == getattr(URLs, ds.label), ds.label
+        assert ds.archive == ds.url.rsplit('/', 1)[1] and len(ds.folders) == len(ds.counts)
+
+
+def test_catalog_and_preflight_need_only_the_standard_library():
+    "preflight runs with the system Python before anything is installed: `python -S` has no site-packages at all."
+    tree = ast.parse((ROOT/'digit_sgd'/'catalog.py').read_text())
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names} | \
+               {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+    assert {m.split('.')[0] for m in imported} <= sys.stdlib_module_names, imported
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level], 'no other digit_sgd module'
+    probe = ("import sys; sys.path.insert(0, 'tools'); import preflight; print(preflight.SAMPLE.label, "
+             "sorted({m.split('.')[0] for m in sys.modules} - {'__main__', *sys.stdlib_module_names}))")
+    r = subprocess.run([sys.executable, '-S', '-c', probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout == "MNIST_SAMPLE ['digit_sgd', 'preflight']\n", r.stdout + r.stderr

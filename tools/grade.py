@@ -21,7 +21,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from digit_sgd.exercise import VERDICTS_ENV  # noqa: E402
+from digit_sgd.practice.exercise import VERDICTS_ENV  # noqa: E402
 
 HEADING = re.compile(r'^#{2,4}\s*Exercise\s+(\d+\.\d+)\s*:?\s*(.*)$', re.M)
 SOLUTION = re.compile(r'<details>\s*<summary>\s*Solution\s*</summary>\s*```python\n(.*?)```.*?</details>', re.S)

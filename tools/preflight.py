@@ -5,10 +5,10 @@ Run by tools/setup.sh (which sets FASTAI_HOME to the project's .fastai_home unle
 Python (standard library only), so a machine that cannot get the data finds out in a second, not after a 6 GB
 install. It checks, in order:
 
-1. the data, for each dataset in DATASETS (MNIST_SAMPLE for lessons 1-6, the full MNIST for lesson 7; both are
-   needed): already unpacked under $FASTAI_HOME/data, or a local archive to unpack there ($DIGIT_SGD_ARCHIVE and
-   $DIGIT_SGD_MNIST_ARCHIVE, else mnist_sample.tgz and mnist_png.tgz in ../shared/data beside the project, where CI
-   keeps copies), or the download address answering;
+1. the data, for each dataset in DATASETS (described in digit_sgd.catalog: MNIST_SAMPLE for lessons 1-6, the full
+   MNIST for lesson 7; both are needed): already unpacked under $FASTAI_HOME/data, or a local archive to unpack there
+   ($DIGIT_SGD_ARCHIVE and $DIGIT_SGD_MNIST_ARCHIVE, else mnist_sample.tgz and mnist_png.tgz in ../shared/data beside
+   the project, where CI keeps copies), or the download address answering;
 2. the disk: when the virtual environment does not exist yet, enough free space for it.
 
 It prints one line per check and exits 0, or prints what to do and exits 1 (no traceback, and $FASTAI_HOME left as
@@ -18,29 +18,11 @@ Usage: python3 tools/preflight.py [--command "bash tools/course.sh"]
 from __future__ import annotations
 import argparse, os, shutil, sys, tarfile, tempfile, urllib.request
 from pathlib import Path
-from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_GB = 8.0     # the installed environment measures 6.7 GB (6.3 GiB); pip needs room for its temporary files
-
-
-class Dataset(NamedTuple):
-    label: str              # as fastai's URLs names it
-    name: str               # the archive is {name}.tgz and unpacks to {name}/
-    url: str                # fastai's URLs.<label> (a test checks it)
-    folders: tuple          # what must be there once unpacked
-    var: str                # the variable that points at a local copy of the archive
-    size: str               # of the archive, for the learner
-    shown: str              # its folders, as messages name them
-
-
-SAMPLE = Dataset('MNIST_SAMPLE', 'mnist_sample', 'https://s3.amazonaws.com/fast-ai-sample/mnist_sample.tgz',
-                 ('train/3', 'train/7', 'valid/3', 'valid/7'), 'DIGIT_SGD_ARCHIVE', '3 MB',
-                 'train/3, train/7, valid/3, valid/7')
-MNIST = Dataset('MNIST', 'mnist_png', 'https://s3.amazonaws.com/fast-ai-imageclas/mnist_png.tgz',
-                tuple(f'{split}/{d}' for split in ('training', 'testing') for d in range(10)),
-                'DIGIT_SGD_MNIST_ARCHIVE', '16 MB', 'training/0..9, testing/0..9')
-DATASETS = (SAMPLE, MNIST)
+sys.path.insert(0, str(ROOT))   # each dataset is described once, in digit_sgd.catalog (standard library only)
+from digit_sgd.catalog import Dataset, MNIST_SAMPLE as SAMPLE, MNIST, DATASETS  # noqa: E402
 
 
 class PreflightError(Exception):
@@ -61,10 +43,10 @@ def archive_given(ds: Dataset = SAMPLE) -> Path | None:
     if given:
         p = Path(given).expanduser()
         if not p.is_file():
-            raise PreflightError(f"{ds.var}={p} is not a file. Point it at your copy of {ds.name}.tgz, "
+            raise PreflightError(f"{ds.var}={p} is not a file. Point it at your copy of {ds.archive}, "
                                  f"or unset it to download the data.")
         return p
-    shared = ROOT.parent/'shared'/'data'/f'{ds.name}.tgz'
+    shared = ROOT.parent/'shared'/'data'/ds.archive
     return shared if shared.is_file() else None
 
 
@@ -94,12 +76,12 @@ def _unpack_into(archive: Path, dest: Path, ds: Dataset) -> Path:
                     kw = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
                     tf.extractall(tmp, **kw)
             except (tarfile.TarError, EOFError) as e:
-                raise PreflightError(f"{archive} is not a complete {ds.name}.tgz: it cannot be read as a gzipped "
+                raise PreflightError(f"{archive} is not a complete {ds.archive}: it cannot be read as a gzipped "
                                      f"tar archive ({type(e).__name__}).\n"
                                      f"Copy it again from a machine that has it, or download it from {ds.url}.")
             if not is_unpacked(Path(tmp)/ds.name, ds):
                 raise PreflightError(f"{archive} does not hold {ds.name}/ with {ds.shown}: it is not "
-                                     f"{ds.name}.tgz. Get the right archive from {ds.url}.")
+                                     f"{ds.archive}. Get the right archive from {ds.url}.")
             os.replace(Path(tmp)/ds.name, dest/ds.name)
     except OSError as e:   # no room, no permission, or a file where a folder should be
         raise PreflightError(f"{archive} could not be unpacked into {dest}: {e}.\n"
@@ -122,10 +104,10 @@ def recipe(reason: str, command: str, ds: Dataset = SAMPLE) -> str:
   {ds.url}: {reason}
 Do one of these, then run the same command again:
   - connect this machine to the internet: the command then downloads the data itself;
-  - copy {ds.name}.tgz onto this machine (from the address above, on a machine that is online) and point at it:
-        {ds.var}=/path/to/{ds.name}.tgz {command}
+  - copy {ds.archive} onto this machine (from the address above, on a machine that is online) and point at it:
+        {ds.var}=/path/to/{ds.archive} {command}
   - or unpack it yourself where the course looks for it:
-        mkdir -p "{d}" && tar -xzf /path/to/{ds.name}.tgz -C "{d}\""""
+        mkdir -p "{d}" && tar -xzf /path/to/{ds.archive} -C "{d}\""""
 
 
 def check_data(command: str, datasets=DATASETS) -> list[str]:
@@ -148,7 +130,7 @@ def check_data(command: str, datasets=DATASETS) -> list[str]:
         if len(missing) > 1:
             parts.append(f"{'Both' if len(missing) == 2 else 'All'} are needed: to use local copies, put the "
                          f"variables on one command line:\n        "
-                         + ' '.join(f'{ds.var}=/path/to/{ds.name}.tgz' for ds, _ in missing) + f' {command}')
+                         + ' '.join(f'{ds.var}=/path/to/{ds.archive}' for ds, _ in missing) + f' {command}')
         raise PreflightError('\n\n'.join(parts))
     archives = [(src, ds) for ds, src in plan if isinstance(src, Path)]
     into = dict(zip([ds for _, ds in archives], unpack_all(archives, d)))   # all of them, or none

@@ -1,0 +1,1 @@
+"The exercises' machinery (`practice.exercise`) and one module of checkers per lesson (`practice.pixels`, ...)."
