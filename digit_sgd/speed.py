@@ -14,11 +14,13 @@ from torch import Tensor
 from fastai.torch_core import default_device
 from fastai.data.load import DataLoader
 from fastcore.basics import patch
-from .checks import check_tensor, check_count
+from .checks import (checked, check_count, check_same_rows, check_shuffle_or_orders, check_order,
+                              check_indexed_loader)
 
 # %% ../nbs/80_speed.ipynb #f0807e0a
 class TensorLoader:
     "Batches cut by index from whole tensors on the device: a fast stand-in for a `DataLoader` over `(x, y)` pairs."
+    @checked(check_same_rows, check_shuffle_or_orders, bs=check_count)
     def __init__(self,
                  x:Tensor, # Inputs, one row per item
                  y:Tensor, # Targets, one row per item
@@ -29,15 +31,7 @@ class TensorLoader:
                  drop_last:bool=False, # Skip a last batch smaller than `bs`
                  device=None, # Where the batches live; `None` means `default_device()`
                 ):
-        check_tensor(x, 'x')
-        check_tensor(y, 'y')
-        self.bs = check_count(bs, 'bs')
-        if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
-            raise ValueError(f"TensorLoader: x has shape {tuple(x.shape)} and y has shape {tuple(y.shape)}; "
-                             f"they need the same number of rows (one per item).")
-        if shuffle and orders is not None:
-            raise ValueError("TensorLoader: pass either shuffle=True (a fresh random order each epoch) or orders "
-                             "(orders to replay), not both.")
+        self.bs = bs
         self.device = torch.device(device) if device is not None else default_device()
         self.x, self.y, self.n = x.to(self.device), y.to(self.device), len(x)
         self.shuffle, self.drop_last, self.epoch = shuffle, drop_last, 0
@@ -57,14 +51,7 @@ def _next_order(self:TensorLoader) -> Tensor|None:
     "The row order for the coming epoch: the next order to replay, a fresh shuffle, or `None` (rows as they are)."
     if self.orders is None:
         return torch.randperm(self.n, generator=self.generator).to(self.device) if self.shuffle else None
-    idx = next(self.orders, None)
-    if idx is None:
-        raise ValueError(f"TensorLoader: the orders ran out after {self.epoch} epochs; pass one order per epoch.")
-    idx = torch.as_tensor(idx, dtype=torch.long).cpu().view(-1)
-    if len(idx) != self.n or not torch.equal(idx.sort().values, torch.arange(self.n)):
-        raise ValueError(f"TensorLoader: the order for epoch {self.epoch} is not a permutation of range({self.n}) "
-                         f"(it has {len(idx)} indices); each order must list every row exactly once.")
-    return idx.to(self.device)
+    return check_order(next(self.orders, None), self.n, self.epoch).to(self.device)   # every row once
 
 # %% ../nbs/80_speed.ipynb #30eb3555
 @patch
@@ -86,16 +73,11 @@ def __repr__(self:TensorLoader) -> str:
             f"device={self.device})")
 
 # %% ../nbs/80_speed.ipynb #e864d33c
+@checked(dl=check_indexed_loader, epochs=check_count)
 def dataloader_orders(dl:DataLoader, # A fastai DataLoader (left untouched)
                       epochs:int=1, # How many epochs ahead to read
                      ) -> list: # One `LongTensor` permutation of the dataset's indices per epoch
     "The item order `dl` will use in each of its next `epochs` epochs, read from a copy of its random state."
-    if not isinstance(dl, DataLoader):
-        raise TypeError(f"dataloader_orders reads fastai DataLoaders, got {type(dl).__name__}.")
-    epochs = check_count(epochs, 'epochs')
-    if not dl.indexed or dl.n is None:
-        raise ValueError("dataloader_orders needs a DataLoader over an indexed dataset with a length, "
-                         "such as a list of pairs.")
     probe = DataLoader(list(range(dl.n)), bs=dl.bs, shuffle=dl.shuffle)
     probe.rng = copy.deepcopy(dl.rng)
     return [torch.cat([b.view(-1) for b in probe]) for _ in range(epochs)]

@@ -1,4 +1,4 @@
-"""The argument checks behind every error message, and the `checks` decorator that declares them (written by hand: nbdev exports the modules).
+"""The argument checks behind every error message, and the `checked` decorator that declares them (written by hand: nbdev exports the modules).
 
 `from digit_sgd.checks import check_lr` imports any check of any of its modules."""
 from .core import *

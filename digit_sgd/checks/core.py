@@ -18,35 +18,49 @@ _checking = contextvars.ContextVar('checking', default=None)   # the function wh
 
 # %% ../../nbs/00_checks.core.ipynb #073db00f
 def _as_called(name:str, args:dict) -> str:
-    "`name` as a learner calls it: `Class.method` for a method (it has a `self`), the class for `__init__`."
+    "`name` as a learner calls it: `Class.method` for a method (it has a `self`), the class for `__init__` and others."
     if 'self' not in args: return name
     cls = type(args['self']).__name__
-    return cls if name == '__init__' else f'{cls}.{name}'
+    return cls if name.startswith('_') else f'{cls}.{name}'   # `__init__`, `__iter__`, `_next_order`: the class
+
+# %% ../../nbs/00_checks.core.ipynb #f17302b2
+def _arguments(f:Callable, whole:tuple, each:dict) -> tuple:
+    "`f`'s argument names and defaults, or a `TypeError` now for a declaration that could never run."
+    ps = inspect.signature(f).parameters
+    if any(p.kind is not p.POSITIONAL_OR_KEYWORD for p in ps.values()):
+        raise TypeError(f"checked: {f.__name__} must take plain named arguments (no *args, **kwargs, / or *).")
+    for c in whole:
+        needs = [n for n, p in inspect.signature(c).parameters.items() if p.default is p.empty and n not in ps]
+        if needs: raise TypeError(f"checked: {c.__name__} needs {', '.join(needs)}, which {f.__name__} does not take.")
+    if unknown := [n for n in each if n not in ps]:
+        raise TypeError(f"checked: {f.__name__} has no argument {', '.join(unknown)} to check.")
+    return list(ps), {n: p.default for n, p in ps.items() if p.default is not p.empty}
 
 # %% ../../nbs/00_checks.core.ipynb #b006d25f
 def checked(*whole:Callable, # Checks of several arguments, each called with the arguments its parameters name
-           **each:Callable, # `arg=check`: called as `check(value, 'arg')`; the function gets the value it returns
-          ) -> Callable: # A decorator
+            **each:Callable, # `arg=check`: called as `check(value, 'arg')`; the function gets the value it returns
+           ) -> Callable: # A decorator
     "Decorator: check a function's arguments before it runs, with the function's name at the start of each message."
     def _decorate(f):
-        sig = inspect.signature(f)
-        uses = [(c, [p for p in inspect.signature(c).parameters if p in sig.parameters]) for c in whole]
+        names, defaults = _arguments(f, whole, each)
+        uses = [(c, [n for n in inspect.signature(c).parameters if n in names]) for c in whole]
         @functools.wraps(f)
         def _checked(*args, **kwargs):
-            bound = sig.bind(*args, **kwargs)
-            bound.apply_defaults()
-            token = _checking.set(_as_called(f.__name__, bound.arguments))
+            values = {**defaults, **dict(zip(names, args)), **kwargs}
+            if len(args) > len(names) or len(values) < len(names) or not kwargs.keys() <= set(names[len(args):]):
+                return f(*args, **kwargs)                   # a wrong call: Python's own message names `f`
+            token = _checking.set(_as_called(f.__name__, values))
             try:
-                for name, c in each.items(): bound.arguments[name] = c(bound.arguments[name], name)
-                for c, names in uses: c(**{n: bound.arguments[n] for n in names})
+                for name, c in each.items(): values[name] = c(values[name], name)
+                for c, ns in uses: c(**{n: values[n] for n in ns})
             finally: _checking.reset(token)
-            return f(*bound.args, **bound.kwargs)
+            return f(**values)
         return _checked
     return _decorate
 
 # %% ../../nbs/00_checks.core.ipynb #bc565e49
 def caller() -> str:
-    "The name of the function whose arguments are being checked, for the start of a message."
+    "The function a check works for, as the learner called it: the one `checked` is checking, else the first caller."
     if (name := _checking.get()) is not None: return name
     f = sys._getframe(1)
     own, outer, anonymous = f.f_globals, f, ('<listcomp>', '<genexpr>', '<dictcomp>', '<setcomp>')
@@ -153,9 +167,12 @@ def warn_if_saturated(saturated:int, # How many scores were beyond ±`limit`
                      ) -> bool: # Whether it warned
     "Warn when at least 99% of the scores are so large that the sigmoid is flat and training has stopped."
     if n == 0 or saturated < 0.99*n: return False
+    f, level = sys._getframe(1), 2                     # point the warning at the learner's line, outside the package
+    while f.f_back is not None and f.f_globals.get('__name__', '').startswith('digit_sgd'):
+        f, level = f.f_back, level + 1
     warnings.warn(f"{caller()}: {saturated/n:.1%} of the validation scores are beyond ±{limit:g}, where the sigmoid is "
                   f"flat. The scores are saturated, so the gradients vanish and training has stopped learning. "
-                  f"Retrain from fresh parameters with a much smaller learning rate.", UserWarning, stacklevel=3)
+                  f"Retrain from fresh parameters with a much smaller learning rate.", UserWarning, stacklevel=level)
     return True
 
 # %% ../../nbs/00_checks.core.ipynb #c762c6f6
