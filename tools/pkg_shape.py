@@ -53,15 +53,12 @@ def module_shape(src: str) -> dict:
             for node in ast.walk(s):
                 if isinstance(node, ast.If) and node.body and all(isinstance(b, ast.Raise) for b in node.body):
                     checks |= _lines(node)
-                elif isinstance(node, ast.Raise) and node is s: checks |= _lines(node)
-                elif isinstance(node, ast.Call) and _is_check(node):
-                    stmt = next(t for t in ast.walk(s) if isinstance(t, ast.stmt) and node in ast.walk(t)
-                                and not any(node in ast.walk(u) for u in ast.iter_child_nodes(t)
-                                            if isinstance(u, ast.stmt)))
-                    checks |= _lines(stmt)
-                    lits = [a.value for a in [*node.args, *[k.value for k in node.keywords]]
-                            if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-                    named += [f'{name}: {lit!r}' for lit in lits if lit in own]
+                elif isinstance(node, ast.stmt):   # a check called by this statement itself, not by one nested in it
+                    heads = [u for u in ast.iter_child_nodes(node) if not isinstance(u, (ast.stmt, ast.excepthandler))]
+                    calls = [c for u in heads for c in ast.walk(u) if isinstance(c, ast.Call) and _is_check(c)]
+                    if calls or (isinstance(node, ast.Raise) and node is s): checks |= _lines(node)
+                    named += [f'{name}: {a.value!r}' for c in calls for a in [*c.args, *(k.value for k in c.keywords)]
+                              if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value in own]
     return dict(body=len(body), checks=len(checks & body), named=named)
 
 

@@ -8,8 +8,7 @@ __all__ = ['check_logits', 'check_labels', 'check_batch', 'check_label_pairs', '
 # %% ../../nbs/00_checks.classes.ipynb #d0c8402c
 import torch
 from torch import Tensor
-from .core import (caller, check_tensor, check_float_tensor, check_finite_preds, check_not_empty,
-                                   check_count)
+from .core import caller, check_tensor, check_float_tensor, check_finite_preds, check_not_empty
 
 # %% ../../nbs/00_checks.classes.ipynb #8fa235fc
 def check_logits(logits, # Scores, one per class along the last axis

@@ -6,7 +6,6 @@
 __all__ = ['check_float_images', 'check_image_stack', 'check_image_pair', 'check_ideals', 'check_bool_pair']
 
 # %% ../../nbs/00_checks.images.ipynb #48b0a8b8
-import torch
 from torch import Tensor
 from .core import caller, check_tensor, check_bool_tensor, check_not_empty, check_same_shape
 
