@@ -33,12 +33,18 @@ def newcomer_env(home: Path, fastai_home: Path, **extra) -> dict:
             **extra}
 
 
+@pytest.fixture(scope='module')
+def project_copy(tmp_path_factory):
+    """A fresh copy (with no ../shared beside it), made once for this module: the scripts under test must write
+    nothing into it, and each test that runs one checks that they did not (no .venv, no .cache)."""
+    return fresh_copy(tmp_path_factory.mktemp('newcomer')/'digit_sgd')
+
+
 @pytest.fixture
-def newcomer(tmp_path):
-    "A fresh copy (with no ../shared beside it), an empty home and an empty FASTAI_HOME."
-    repo = fresh_copy(tmp_path/'digit_sgd')
+def newcomer(project_copy, tmp_path):
+    "The fresh copy, and an empty home and an empty FASTAI_HOME of this test's own."
     (tmp_path/'home').mkdir(); (tmp_path/'fastai_home').mkdir()
-    return repo, tmp_path/'home', tmp_path/'fastai_home'
+    return project_copy, tmp_path/'home', tmp_path/'fastai_home'
 
 
 @pytest.mark.parametrize('script', ['course.sh', 'test.sh'])
@@ -194,12 +200,12 @@ def test_scripts_leave_git_hooks_to_contributors():
 
 
 @pytest.mark.parametrize('ds', preflight.DATASETS, ids=lambda ds: ds.label)
-def test_relative_archive_is_found_from_where_you_are(newcomer, ds):
+def test_relative_archive_is_found_from_where_you_are(newcomer, tmp_path, ds):
     "DIGIT_SGD_ARCHIVE=name.tgz means the file in the folder you run the command from, not in the project."
     repo, home, fastai_home = newcomer
-    here = repo.parent/'elsewhere'; here.mkdir()
+    here = tmp_path/'elsewhere'; here.mkdir()
     (here/f'{ds.name}.tgz').write_bytes(b'not an archive')
-    others = {o.var: str(fake_archive(repo.parent/f'{o.name}.tgz', o)) for o in preflight.DATASETS if o != ds}
+    others = {o.var: str(fake_archive(tmp_path/f'{o.name}.tgz', o)) for o in preflight.DATASETS if o != ds}
     r = subprocess.run(['bash', str(repo/'tools'/'course.sh')], cwd=here, capture_output=True, text=True, timeout=60,
                        env=newcomer_env(home, fastai_home, **{ds.var: f'{ds.name}.tgz'}, **others))
     assert r.returncode != 0 and f'{here}/{ds.name}.tgz is not a complete {ds.name}.tgz' in r.stderr, r.stderr
@@ -213,10 +219,10 @@ def test_test_command_refuses_arguments_it_would_ignore(newcomer):
     assert r.returncode == 2 and 'takes at most one argument, --slow' in r.stderr
 
 
-def test_an_interpreter_that_does_not_run_says_why(newcomer):
+def test_an_interpreter_that_does_not_run_says_why(newcomer, tmp_path):
     "Like a pyenv shim with no version behind it: the interpreter's own complaint is shown."
     repo, home, fastai_home = newcomer
-    shim = repo.parent/'python3.9'
+    shim = tmp_path/'python3.9'
     shim.write_text('#!/bin/sh\necho "pyenv: python3.9: command not found" >&2\nexit 127\n'); shim.chmod(0o755)
     r = subprocess.run(['bash', 'tools/course.sh'], cwd=repo, env=newcomer_env(home, fastai_home, PYTHON=str(shim)),
                        capture_output=True, text=True, timeout=60)

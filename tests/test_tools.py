@@ -89,9 +89,18 @@ def test_runner_keeps_the_longest_for_last(tmp_path):
 
 
 def test_runner_reads_a_kernels_peak_memory():
-    mib = run_course.peak_mib(os.getpid())
+    from digit_sgd.runner import peak_mib
+    mib = peak_mib(os.getpid())
     assert mib is None or mib > 10                      # None where /proc is missing (not Linux)
-    assert run_course.peak_mib(2**22 + 12345) is None   # no such process
+    assert peak_mib(2**22 + 12345) is None   # no such process
+
+
+def test_the_runner_skips_flagged_cells_by_nbdevs_parser():
+    from digit_sgd.runner import skipped
+    cell = lambda src: nbformat.v4.new_code_cell(src)
+    assert skipped(cell('#| slow\nfit()')) == 'slow' and skipped(cell('#|cuda\nx')) == 'cuda'
+    assert skipped(cell('#| slow\nfit()'), ('slow',)) is None and skipped(cell('x = 1  #| slow')) is None
+    assert skipped(nbformat.v4.new_markdown_cell('#| slow')) is None
 
 
 def test_runner_runs_a_notebook_and_notes_its_kernels_peak_memory(tmp_path):

@@ -15,12 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from digit_sgd.results import RESULTS_ENV, load_results, results_table  # noqa: E402
+from digit_sgd.runner import run_notebook as run_in_kernel, skipped, thread_env  # noqa: E402  (shared with the grader)
 
 
 def course_notebooks(nbs: Path, only: str | None = None) -> list[Path]:
@@ -31,7 +30,7 @@ def course_notebooks(nbs: Path, only: str | None = None) -> list[Path]:
 
 def has_slow_cells(path: Path) -> bool:
     "Whether a notebook has cells flagged `#| slow` (False if it cannot be read)."
-    try: return any(c.cell_type == 'code' and '#| slow' in c.source for c in nbformat.read(path, as_version=4).cells)
+    try: return any(skipped(c) == 'slow' for c in nbformat.read(path, as_version=4).cells)   # nbdev's reading
     except (OSError, ValueError): return False
 
 
@@ -103,46 +102,16 @@ def shown_in_lesson(rec: dict, lesson_numbers: dict) -> str:
 def kernel_env(results_dir: Path, jobs: int) -> dict:
     """Environment for each kernel: where to record results, and for notebooks run in parallel a fair share of the
     cores each (one at a time: PyTorch's own default, the thread count of a notebook run on its own)."""
-    env = {**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'}
-    if jobs <= 1: return env
-    # Two notebooks each running PyTorch with a thread per core oversubscribe the CPU, and OpenMP threads that
-    # wait on each other then make small tensor operations tens of times slower. Split the cores instead.
-    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
-    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): env.setdefault(var, threads)
-    return env
-
-
-def peak_mib(pid: int) -> float | None:
-    "A process's peak resident memory so far (VmHWM), in MiB; None where /proc cannot tell (not Linux, process gone)."
-    try: status = Path(f'/proc/{pid}/status').read_text()
-    except OSError: return None
-    m = re.search(r'^VmHWM:\s+(\d+) kB', status, re.M)
-    return int(m.group(1))/1024 if m else None
+    return thread_env(jobs, {**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'})
 
 
 def run_notebook(path: Path, out_dir: Path, env: dict, inplace: bool, timeout: int) -> dict:
-    "Run one notebook in a fresh kernel; save the executed copy; return its wall time and any error."
+    "Run one notebook in a fresh kernel (every cell, slow ones included); save the executed copy; its time and any error."
     nb = nbformat.read(path, as_version=4)
-    start = time.perf_counter()
-    err = None
-    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}},
-                            extra_arguments=['--IPKernelApp.log_level=ERROR'],
-                            shutdown_kernel='immediate')   # the outputs are in `nb` by then: no need to wait
-    peak = [None]
-    def note_peak(**_):   # after each cell's reply, while the kernel still runs: its high-water mark only grows
-        pid = getattr(getattr(client.km, 'provisioner', None), 'pid', None)
-        if pid: peak[0] = peak_mib(pid) or peak[0]
-    client.on_cell_executed = note_peak
-    try:
-        client.execute(env=env)
-    except CellExecutionError as e:
-        err = str(e)
-    except Exception as e:  # kernel died, timeout, ...
-        err = f'{type(e).__name__}: {e}'
-    seconds = time.perf_counter() - start
-    target = path if (inplace and err is None) else out_dir/path.name
+    r = run_in_kernel(nb, path.parent, env, timeout)
+    target = path if (inplace and r['error'] is None) else out_dir/path.name
     nbformat.write(nb, target)
-    return dict(notebook=path.name, seconds=seconds, peak_mib=peak[0], error=err, saved=str(target))
+    return dict(notebook=path.name, **r, saved=str(target))
 
 
 def main(argv=None):

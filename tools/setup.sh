@@ -71,3 +71,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installed in $((SECONDS - t0)) s"
 fi
 export PATH="$VENV/bin:$PATH"
+
+# 5. bubblewrap, the sandbox the grader runs learners' code in (Debian's `bubblewrap`): installed when this runs as
+# root with apt; otherwise the grader says it runs learners' code without one
+if ! command -v bwrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing bubblewrap (the grader's sandbox)"
+  { apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 &&
+    apt-get install -y -q bubblewrap >/dev/null 2>&1; }; } || echo "  (could not install it: the grader will run without)"
+fi

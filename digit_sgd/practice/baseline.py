@@ -6,11 +6,12 @@
 __all__ = ['SHAPE_EXPRESSIONS', 'check_l1_distance', 'check_rmse_distance', 'check_is_3', 'check_accuracy', 'check_shapes']
 
 # %% ../../nbs/72_practice.baseline.ipynb #6390ef31
-import numbers, torch
+import numbers, sys, torch, types
+import torch.nn.functional as F
 from torch import Tensor
 from .exercise import (checker, Wrong, call_on_copies, expect_tensor, expect_close, expect_number,
-                                         expect_own_code, diagnose)
-from ..baseline import mean_abs_distance, rmse_distance, is_3
+                                         expect_own_code, diagnose, expect_drawn, fresh_generator)
+from ..baseline import mean_abs_distance, rmse_distance, is_3, binary_accuracy
 
 # %% ../../nbs/72_practice.baseline.ipynb #9fb0c6de
 def _images(n:int=3, h:int=4, w:int=5):
@@ -31,9 +32,9 @@ def _expect_per_image(got, x:Tensor, what:str) -> Tensor:
                 "Hint: a stack's axes are (image, row, column); average over the last two only.")
 
 # %% ../../nbs/72_practice.baseline.ipynb #1a39c4b4
-def _check_distance(fn, ref, torchs:str, mistakes):
+def _check_distance(fn, ref, ready, mistakes):
     "Check the distance `fn` against the package's `ref` on two stacks of different sizes and on a single image."
-    expect_own_code(fn, {ref.__name__: "the lesson's own version", torchs: "PyTorch's own version"},
+    expect_own_code(fn, {ref: "the lesson's own version", ready: "PyTorch's own version"},
                     hint='Hint: build it from tensor operations such as `-`, `abs` and `mean`.')
     for k, (x, img) in enumerate([_images(), _images(2, 6, 3)]):
         what = f'the distance between a {tuple(x.shape)} stack and a {tuple(img.shape)} image'
@@ -55,11 +56,15 @@ def _check_distance(fn, ref, torchs:str, mistakes):
             "before them." if 'IndexError' in str(e) or 'has shape' in str(e) else "one image must give a "
             "0-dimensional tensor (shape ()), as a tensor's `mean` over all its pixels does.")) from None
     expect_close(one, ref(x[0], img), 'the distance between two single images')
+    n, h, w = torch.randint(2, 9, (3,), generator=(g := fresh_generator())).tolist()
+    x, img = torch.rand(n, h, w, generator=g), torch.rand(h, w, generator=g)
+    expect_drawn(fn, (x, img), ref(x, img), f"a {(n, h, w)} stack and a {(h, w)} image", "Hint: let `mean` count.",
+                 names=['a', 'b'])
 
 # %% ../../nbs/72_practice.baseline.ipynb #46de5a55
 @checker('2.1')
 def check_l1_distance(fn):
-    _check_distance(fn, mean_abs_distance, 'l1_loss', lambda d: [
+    _check_distance(fn, mean_abs_distance, F.l1_loss, lambda d: [
         (d.mean((-1, -2)), "you averaged the signed differences: surplus and missing ink cancel out. "
                            "Hint: make every difference positive before averaging."),
         (d.mean((-1, -2)).abs(), "you made the average positive, but by then the signed differences had already "
@@ -74,7 +79,7 @@ def check_l1_distance(fn):
 # %% ../../nbs/72_practice.baseline.ipynb #cb4a79a6
 @checker('2.2')
 def check_rmse_distance(fn):
-    _check_distance(fn, rmse_distance, 'mse_loss', lambda d: [
+    _check_distance(fn, rmse_distance, F.mse_loss, lambda d: [
         (d.pow(2).mean((-1, -2)), "these are the mean squared differences: the square root is missing, so the "
                                   "distance is in squared ink units. Hint: R-M-S, read from the right: "
                                   "square, mean, root."),
@@ -88,13 +93,13 @@ def check_rmse_distance(fn):
     return "it gives one root mean squared difference per image, for a stack and for a single image alike."
 
 # %% ../../nbs/72_practice.baseline.ipynb #01cba4c4
-def _digits():
-    "Two (4, 5) ideals, 6 blends `t * ideal3 + (1 - t) * ideal7` (no t = 0.5) and 24 random images, none near a tie."
-    g = torch.Generator().manual_seed(1)
-    ideal3, ideal7 = torch.rand(2, 4, 5, generator=g)
+def _digits(g=None, h:int=4, w:int=5, k:int=24):
+    "Two (h, w) ideals, 6 blends `t * ideal3 + (1 - t) * ideal7` (no t = 0.5) and k random images, none near a tie."
+    g = g or torch.Generator().manual_seed(1)
+    ideal3, ideal7 = torch.rand(2, h, w, generator=g)
     t = torch.tensor([0.9, 0.7, 0.6, 0.2, 1.0, 0.0])[:, None, None]
-    noise = torch.rand(40, 4, 5, generator=g)
-    noise = noise[(mean_abs_distance(noise, ideal3) - mean_abs_distance(noise, ideal7)).abs() > 0.01][:24]
+    noise = torch.rand(k + 16, h, w, generator=g)
+    noise = noise[(mean_abs_distance(noise, ideal3) - mean_abs_distance(noise, ideal7)).abs() > 0.01][:k]
     return torch.cat([t * ideal3 + (1 - t) * ideal7, noise]), ideal3, ideal7
 
 # %% ../../nbs/72_practice.baseline.ipynb #132f0c40
@@ -121,7 +126,7 @@ def _splits(got:Tensor, d:Tensor) -> bool:
 # %% ../../nbs/72_practice.baseline.ipynb #8cbf6bae
 @checker('2.3')
 def check_is_3(fn):
-    expect_own_code(fn, {'is_3': "the lesson's own classifier"})
+    expect_own_code(fn, {is_3: "the lesson's own classifier"})
     x, ideal3, ideal7 = _digits()
     what, names = f'your answer for a stack of {len(x)} images', ['x', 'ideal3', 'ideal7']
     got = _expect_per_image(call_on_copies(fn, x, ideal3, ideal7, names=names), x, what)
@@ -150,6 +155,10 @@ def check_is_3(fn):
         raise Wrong(f"it works for a stack, but not for a single image: {e} Hint: count the axes from the "
                     "end.") from None
     if one != want[0]: raise Wrong("it is right for a stack but not for a single image. Hint: count axes from the end.")
+    h, w, k = torch.randint(3, 9, (3,), generator=(g := fresh_generator())).tolist()
+    x, ideal3, ideal7 = _digits(g, h, w, 3 * k)
+    expect_drawn(fn, (x, ideal3, ideal7), is_3(x, ideal3, ideal7), f"{len(x)} images and two ideals of {h}×{w} pixels",
+                 "Hint: compare the two mean absolute distances.", names=names)
     return "each image is called a 3 exactly when it is closer to the ideal 3, for a stack and a single image alike."
 
 # %% ../../nbs/72_practice.baseline.ipynb #3bee01c6
@@ -164,6 +173,8 @@ def _accuracy_of(fn, preds:Tensor, targets:Tensor) -> float:
 # %% ../../nbs/72_practice.baseline.ipynb #deb3fff6
 @checker('2.4')
 def check_accuracy(fn):
+    expect_own_code(fn, {binary_accuracy: "the lesson's own version", **{sys.modules.get(m) or types.ModuleType(m):
+                    "a library's ready-made accuracy" for m in ('fastai.metrics', 'sklearn.metrics', 'torchmetrics')}})
     preds = torch.tensor([True, True, False, True, False, False, True, False])
     targets = torch.tensor([True, True, False, True, True, True, True, True])
     got, right, n = _accuracy_of(fn, preds, targets), int((preds == targets).sum()), len(preds)
@@ -178,12 +189,12 @@ def check_accuracy(fn):
                                "Hint: compare each prediction with its target first."),
         (targets.float().mean(), "this is the fraction of targets that are True. Hint: the predictions matter too.")])
     expect_close(torch.tensor(got), torch.tensor(right / n), 'the accuracy')
-    p2, t2 = torch.tensor([True, False, False, True, True, True]), torch.tensor([True, True, False, False, True, True])
-    got2, want2 = _accuracy_of(fn, p2, t2), (p2 == t2).float().mean().item()
-    if abs(got2 - want2) > 1e-5:
-        raise Wrong(f"it is right for the first {n} predictions tried, but for {len(p2)} others it gives {got2:.4g} "
-                    f"instead of {want2:.4g}. Is a count, or the answer itself, written into your code? Hint: let "
-                    "the tensors supply every number.")
+    k = int(torch.randint(5, 49, (), generator=(g := fresh_generator())))
+    k += k >= n   # never the example's count either
+    p, t = torch.rand(2, k, generator=g) < 0.5
+    t[0] ^= bool((p == t).float().mean() == right / n)   # never the example's accuracy, which an answer could hold
+    expect_drawn(fn, (p, t), (p == t).float().mean().item(), f"{k} predictions and targets",
+                 "Hint: let the tensors supply every number.", names=['preds', 'targets'])
     return "it is the fraction of predictions that equal their targets."
 
 # %% ../../nbs/72_practice.baseline.ipynb #1fff12b5

@@ -8,11 +8,13 @@ __all__ = ['check_sigmoid', 'check_mnist_loss', 'check_broadcast_fix', 'check_sc
 # %% ../../nbs/74_practice.loss.ipynb #aed8d209
 import numbers
 import torch
-from torch import Tensor
+import torch.nn.functional as F
+from torch import nn, Tensor
 from .exercise import (checker, Wrong, call, call_on_copies, expect_tensor, expect_close, diagnose,
-                                         expect_own_code)
+                                         expect_own_code, fresh_generator, expect_drawn)
 from ..baseline import binary_accuracy
 from ..loss import sigmoid, mnist_loss, mnist_loss_raw
+from ..minibatch import batch_accuracy
 
 # %% ../../nbs/74_practice.loss.ipynb #87e0a8c4
 def _tracks_grad(loss:Tensor, what:str='the loss'):
@@ -21,9 +23,22 @@ def _tracks_grad(loss:Tensor, what:str='the loss'):
         raise Wrong(f"{what} does not track gradients, so SGD could not learn from it. Hint: a comparison such as "
                     f"`>`, or `.detach()`, `.item()` or `torch.tensor(...)` on the way, cuts the chain of gradients.")
 
+# %% ../../nbs/74_practice.loss.ipynb #a6c03f52
+def _random_batch(g:torch.Generator) -> tuple:
+    """Raw scores of shape (N, 1), none within 0.1 of 0, and their 0/1 labels, for an N from 10 to 59 drawn from `g`;
+    drawn again until the loss is 0.01 or more from 0.5 and the accuracy is not 0.5, so that with the opposite labels,
+    which give 1 minus each, both differ."""
+    while True:
+        n = int(torch.randint(10, 60, (), generator=g))
+        s = 2*torch.randn(n, 1, generator=g)
+        s, t = torch.where(s < 0, s - 0.1, s + 0.1), torch.randint(2, (n, 1), generator=g).float()
+        if abs(mnist_loss(s, t).item() - 0.5) >= 0.01 and binary_accuracy(s > 0, t == 1) != 0.5: return s, t
+
 # %% ../../nbs/74_practice.loss.ipynb #c57cbd22
-_READY_SIGMOIDS = {'sigmoid': "a ready-made sigmoid (PyTorch's or the lesson's)", 'Sigmoid': "PyTorch's sigmoid layer",
-                   'expit': "PyTorch's sigmoid under its other name"}
+_READY = "a ready-made sigmoid"
+_READY_SIGMOIDS = {torch.sigmoid: _READY, torch.Tensor.sigmoid: _READY, torch.sigmoid_: _READY,
+                   torch.Tensor.sigmoid_: _READY, F.sigmoid: _READY, torch.special.expit: _READY, F.logsigmoid: _READY,
+                   nn.Sigmoid: "PyTorch's sigmoid layer", sigmoid: "the lesson's own sigmoid"}
 _MATH_EXP = {m: "`math.exp` takes one number; use PyTorch's `torch.exp` (or `x.exp()`), which works on a whole tensor "
                 "at once." for m in ('only one element tensors', 'must be real number', 'converted to Python scalars')}
 
@@ -45,6 +60,12 @@ def check_sigmoid(fn):
             raise Wrong("some of your values lie outside (0, 1), where every value of the sigmoid lies. "
                         "Hint: compare your signs with the formula 1/(1+exp(-x)) one by one.")
         expect_close(got, sigmoid(x), 'the sigmoid', hint="Hint: sigmoid(0) is 0.5 and sigmoid(-x) = 1 - sigmoid(x).")
+    g = fresh_generator()
+    shape = tuple(torch.randint(2, 9, (int(torch.randint(1, 4, (), generator=g)),), generator=g).tolist())
+    x = (16*torch.rand(shape, generator=g, dtype=torch.float64) - 8).to(
+        torch.float64 if torch.rand((), generator=g) < 0.5 else torch.float32)
+    expect_drawn(fn, (x,), sigmoid(x), f"an input of shape {shape} and dtype {x.dtype}", "Hint: compute every value "
+                 "from `x` alone, with operations that keep its shape and dtype.", names=['x'])
     return "it squashes every number into (0, 1): 0 gives 0.5, and the order of the numbers is kept."
 
 # %% ../../nbs/74_practice.loss.ipynb #3bce9577
@@ -69,8 +90,9 @@ _LOSS_HINTS = {'leaf Variable': "your function changes the scores in place (a me
 # %% ../../nbs/74_practice.loss.ipynb #ebf89234
 def _loss_of(fn, preds:Tensor, targets:Tensor, what:str) -> Tensor:
     "The learner's loss of copies of `preds` and `targets`, checked to be a scalar tensor that tracks gradients."
-    tracked = lambda p, t: call(fn, p.requires_grad_(), t, hints=_LOSS_HINTS)   # the copy of `preds` tracks gradients
-    try: got = call_on_copies(tracked, preds, targets, names=['preds', 'targets'])
+    tracked = lambda p, t: fn(p.requires_grad_(), t)          # the copy of `preds` tracks gradients
+    try: got = call_on_copies(tracked if callable(fn) else fn, preds, targets, names=['preds', 'targets'],
+                              name=getattr(fn, '__name__', None), hints=_LOSS_HINTS)
     except Wrong as e: raise Wrong(f"with scores of shape {tuple(preds.shape)}: {e}") from None
     if isinstance(got, numbers.Number):
         raise Wrong(f"{what} is a Python number, but SGD needs a tensor it can call `backward` on: "
@@ -83,7 +105,8 @@ def _loss_of(fn, preds:Tensor, targets:Tensor, what:str) -> Tensor:
 @checker('4.2')
 def check_mnist_loss(fn):
     "Exercise 4.2: `fn(preds, targets)` is the MNIST loss of raw scores `preds` and 0/1 `targets`, both (N, 1)."
-    expect_own_code(fn, {'mnist_loss': "the lesson's own loss"}, "Hint: `torch.sigmoid`, then `torch.where`.")
+    expect_own_code(fn, {mnist_loss: "the lesson's own loss", mnist_loss_raw: "the lesson's loss without the sigmoid"},
+                    "Hint: `torch.sigmoid`, then `torch.where`.")
     got = _loss_of(fn, _P, _T, 'the loss')
     probs = torch.sigmoid(_P)
     diagnose(got, [(mnist_loss_raw(_P, _T), "your loss uses the raw scores as they are, and a score of 2 for a 3 "
@@ -101,6 +124,10 @@ def check_mnist_loss(fn):
         raise Wrong(f"your loss is right for the checker's {len(_P)} images but not for {len(_P2)} others (got "
                     f"{got2.item():.4g}, expected {want2.item():.4g}): does it hard-code a number? Hint: compute it "
                     "from `preds` and `targets` alone.")
+    p3, t3 = _random_batch(fresh_generator())
+    for t in (t3, 1 - t3):                    # the labels, then their opposites: losses 1 - each other
+        expect_drawn(fn, (p3, t), mnist_loss(p3, t).item(), f"scores and labels of shape {tuple(p3.shape)}",
+                     "Hint: compute it from `preds` and `targets` alone.", names=['preds', 'targets'])
     return "it squashes the scores with the sigmoid, then averages each image's distance from its label."
 
 # %% ../../nbs/74_practice.loss.ipynb #38e7e754
@@ -130,6 +157,10 @@ def check_broadcast_fix(grid_shape, fn):
                         f"equal to the targets' before `torch.where`.")])
         expect_close(got, mnist_loss(p.view(-1, 1), _T), what,
                      hint="Hint: it should give the same number as `mnist_loss` on scores of shape (N, 1).")
+    p3, t3 = _random_batch(fresh_generator())
+    for p, t in [(p, t) for p in (p3, p3.view(-1)) for t in (t3, 1 - t3)]:       # both shapes, both labellings
+        expect_drawn(fn, (p, t), mnist_loss(p3, t).item(), f"scores of shape {tuple(p.shape)}, labels of shape "
+                     f"{tuple(t.shape)}", "Hint: reshape the scores to the labels' shape.", names=['preds', 'targets'])
     return ("(5,) against (5, 1) broadcasts to (5, 5); with the scores reshaped to the targets' shape, each score "
             "meets only its own label, whatever shape the scores come in.")
 
@@ -176,6 +207,7 @@ def _accuracy_mistakes(S:Tensor, Y:Tensor) -> tuple:
 @checker('4.4')
 def check_score_accuracy(fn):
     "Exercise 4.4: `fn(preds, targets)` is the share of images whose raw score is on the side of 0 of its label."
+    expect_own_code(fn, {batch_accuracy: "lesson 5's accuracy of raw scores"})
     got, got2 = _accuracy_of(fn, _S, _Y), _accuracy_of(fn, _S2, _Y2)
     (right, mistakes), (right2, mistakes2) = _accuracy_mistakes(_S, _Y), _accuracy_mistakes(_S2, _Y2)
     near = lambda a, b: abs(float(a) - float(b)) < 1e-5
@@ -187,4 +219,8 @@ def check_score_accuracy(fn):
         raise Wrong(f"your accuracy is right for the checker's {len(_S)} images but off for {len(_S2)} others "
                     f"(got {float(got2):.4g}, expected {float(right2):.4g}): does it hard-code the answer or the "
                     f"number of images? Hint: let `.mean()` do the counting, and decide each image from its own score.")
+    s3, y3 = _random_batch(fresh_generator())
+    for y in (y3, 1 - y3):                    # the labels, then their opposites: no number written in fits both
+        expect_drawn(fn, (s3, y), binary_accuracy(s3 > 0, y == 1), f"scores and labels of shape {tuple(s3.shape)}",
+                     "Hint: decide each image from its own score.", names=['preds', 'targets'])
     return "a score above 0 means 3, and the accuracy is the share of images where that decision matches the label."

@@ -9,9 +9,9 @@ __all__ = ['check_merge', 'check_relu', 'check_simple_net', 'check_count_params'
 import numbers
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import nn, Tensor
 from .exercise import (checker, Wrong, call, call_on_copies, expect_tensor, expect_close, diagnose,
-                                         expect_own_code)
+                                         expect_own_code, fresh_generator, expect_drawn)
 from ..neural_net import simple_net
 
 # %% ../../nbs/76_practice.neural_net.ipynb #ed1e9ac1
@@ -40,6 +40,12 @@ def check_merge(fn):
                  (b1@w2, "the merged bias leaves out the second layer's own bias `b2`.")])
     expect_close(b, b1@w2 + b2, 'the merged bias `b`',
                  hint='Hint: expand `(x@w1 + b1)@w2 + b2` and collect what has no `x`.')
+    g = fresh_generator()
+    i, h, o = torch.randint(2, 10, (3,), generator=g).tolist()
+    w1, b1, w2, b2 = (torch.randn(s, generator=g) for s in ((i, h), (h,), (h, o), (o,)))
+    expect_drawn(fn, (w1, b1, w2, b2), (w1@w2, b1@w2 + b2), f"`w1` of shape {(i, h)}, `b1` {(h,)}, `w2` {(h, o)}, "
+                 f"`b2` {(o,)}", "Hint: work `w` and `b` out from the four tensors, whatever their sizes.",
+                 names=['w1', 'b1', 'w2', 'b2'])
     return "one layer with these weights and this bias gives exactly the scores of the two layers."
 
 # %% ../../nbs/76_practice.neural_net.ipynb #1e89367e
@@ -47,7 +53,8 @@ def check_merge(fn):
 def check_relu(fn):
     "Check `fn(x)` against `F.relu(x)`: negatives become 0, everything else passes through, `x` is left alone."
     if isinstance(fn, nn.Module): raise Wrong("your answer is a PyTorch module: the exercise asks you to write it.")
-    expect_own_code(fn, {'relu': "PyTorch's own ReLU", 'relu_': "PyTorch's own ReLU", 'ReLU': "PyTorch's ReLU module"})
+    expect_own_code(fn, dict.fromkeys([F.relu, F.relu_, torch.relu, torch.relu_, Tensor.relu, Tensor.relu_],
+                                      "PyTorch's own ReLU") | {nn.ReLU: "PyTorch's ReLU module"})
     x = torch.tensor([[-2., -0.5, 0., 0.5], [3., -1., 1., -3.]])
     got = call_on_copies(fn, x, names=['x'], hints={'ambiguous': "Python's `max` (like `if`, `and`, `or`) needs one "
                          "True or False, but a comparison of tensors gives one per element; use a tensor operation, "
@@ -62,6 +69,10 @@ def check_relu(fn):
                    ((x > 0).float(), "every positive number became 1; ReLU passes a positive number through as it is."),
                    (x, "the negatives are still there; ReLU turns each of them into 0.")])
     expect_close(got, F.relu(x), hint='Hint: negatives become 0, zeros and positives stay as they are.')
+    g = fresh_generator()
+    x = 3 * torch.randn(torch.randint(2, 13, (2,), generator=g).tolist(), generator=g)
+    expect_drawn(fn, (x,), F.relu(x), f"`x` of shape {tuple(x.shape)}", "Hint: turn every negative number into 0, "
+                 "whatever the shape of `x`.", names=['x'])
     return "negatives became 0, the rest passed through unchanged, and the input was left as it was."
 
 # %% ../../nbs/76_practice.neural_net.ipynb #94f32f6f
@@ -93,11 +104,27 @@ def _built_net(fn, sizes:tuple) -> nn.Sequential:
                         "into `n_hidden` features, the second those features into `n_out` outputs.")
     return net
 
+# %% ../../nbs/76_practice.neural_net.ipynb #07a0e916
+def _drawn_net(fn):
+    "6.3's last round: the learner's network for sizes drawn at random computes what simple_net's computes."
+    g = fresh_generator()
+    while (sizes := tuple(torch.randint(2, 13, (3,), generator=g).tolist())) == (6, 5, 2): pass   # not the example's
+    with torch.random.fork_rng():
+        net, ref = call(fn, *sizes), simple_net(*sizes)     # a refusal keeps its own message
+        try: _built_net(lambda *sizes: net, sizes)
+        except Wrong as e: raise Wrong(f"it is right on the examples the check shows, but not on sizes drawn at "
+                                       f"random: {e}") from None
+    x = 3 * torch.randn(int(torch.randint(2, 9, (), generator=g)), sizes[0], generator=g)
+    with torch.no_grad():
+        for p, q in zip(net.parameters(), ref.parameters()): q.copy_(p.copy_(torch.randn(p.shape, generator=g)))
+        expect_drawn(net, (x,), ref(x), f"sizes {sizes}, a batch of shape {tuple(x.shape)}", "Hint: use `n_in`, "
+                     "`n_hidden` and `n_out` wherever a size goes.")
+
 # %% ../../nbs/76_practice.neural_net.ipynb #7df1718d
 @checker('6.3')
 def check_simple_net(fn):
     "Check `fn(n_in, n_hidden, n_out)` builds linear -> ReLU -> linear as an `nn.Sequential`, like `simple_net`."
-    expect_own_code(fn, {'simple_net': "the lesson's own version"})
+    expect_own_code(fn, {simple_net: "the lesson's own version"})
     with torch.random.fork_rng():
         torch.manual_seed(0)
         _built_net(fn, ())
@@ -118,6 +145,7 @@ def check_simple_net(fn):
                        (ref[2](F.relu6(ref[0](x))), "your network caps its hidden features at 6, as `nn.ReLU6` does. "
                                                    "Hint: ReLU lets every positive number through as it is.")])
         expect_close(out, want, "your network's output", hint='Hint: the layers should be linear, ReLU, linear.')
+    _drawn_net(fn)
     return "linear -> ReLU -> linear, with the right sizes, computing what simple_net computes."
 
 # %% ../../nbs/76_practice.neural_net.ipynb #afd0e3c8
@@ -128,30 +156,35 @@ _count_mistakes = [
     (lambda i, h, o: i*h + i + h*o + h, "you counted one bias per input of each layer; it has one per output."),
 ]
 
+# %% ../../nbs/76_practice.neural_net.ipynb #5282fd88
+def _count_of(fn, sizes:tuple) -> int:
+    "The learner's count for `sizes`, or `Wrong` saying what it is instead; a one-number integer tensor counts."
+    got = call(fn, *sizes)
+    if isinstance(got, Tensor) and got.numel() == 1 and got.dtype in (torch.int64, torch.int32): got = int(got)
+    if got is None: raise Wrong("your function returned None: does it end with `return`?")
+    if isinstance(got, bool) or not isinstance(got, numbers.Integral):
+        raise Wrong(f"for sizes {sizes} the count is a {type(got).__name__}; it should be a whole number (an int).")
+    return got
+
 # %% ../../nbs/76_practice.neural_net.ipynb #2e2b55c9
 @checker('6.4')
 def check_count_params(fn):
     "Check `fn(n_in, n_hidden, n_out)` gives the number of parameters of `simple_net(n_in, n_hidden, n_out)`."
-    expect_own_code(fn, {k: "a network's own count" for k in ('simple_net', 'Sequential', 'Linear', 'parameters',
-                                                                'numel')}, "Hint: work it out from the three sizes.")
-    drawn = tuple(int(v) for v in torch.randint(2, 60, (3,), generator=torch.Generator().manual_seed(0)))
-    sizes = [(784, 30, 1), (2, 16, 1), (10, 4, 3), (3, 7, 5), drawn]
-    with torch.random.fork_rng():
-        want = [sum(p.numel() for p in simple_net(*s).parameters()) for s in sizes]
-    got = [call(fn, *s) for s in sizes]
-    got = [int(g) if isinstance(g, torch.Tensor) and g.numel() == 1 and g.dtype in (torch.int64, torch.int32) else g
-           for g in got]    # a one-number integer tensor counts as its number
-    for g, s in zip(got, sizes):
-        if g is None: raise Wrong("your function returned None: does it end with `return`?")
-        if isinstance(g, bool) or not isinstance(g, numbers.Integral):
-            raise Wrong(f"for sizes {s} the count is a {type(g).__name__}; it should be a whole number (an int).")
+    expect_own_code(fn, dict.fromkeys([simple_net, nn.Sequential, nn.Linear, nn.Module.parameters, Tensor.numel],
+                                      "a network's own count"), "Hint: work it out from the three sizes.")
+    count = lambda sizes: [sum(p.numel() for p in simple_net(*s).parameters()) for s in sizes]
+    sizes = [(784, 30, 1), (2, 16, 1), (10, 4, 3), (3, 7, 5)]
+    with torch.random.fork_rng(): want = count(sizes)
+    got = [_count_of(fn, s) for s in sizes]
     for f, msg in _count_mistakes:
         if got == [f(*s) for s in sizes]: raise Wrong(msg)
-    if got[:4] == want[:4] and got[4] != want[4]:
-        raise Wrong(f"right for the first four sizes but not for {drawn}: are the answers looked up rather than "
-                    "worked out? Hint: compute it from n_in, n_hidden and n_out.")
     for g, w, s in zip(got, want, sizes):
         if g != w:
             raise Wrong(f"for sizes {s} your count is too {'low' if g < w else 'high'}. Hint: add up, layer by "
                         "layer, one weight per (input, output) pair and one bias per output.")
+    g = fresh_generator()
+    drawn = [tuple(torch.randint(5, 100, (3,), generator=g).tolist()) for _ in range(3)]   # never an example's sizes
+    with torch.random.fork_rng(): want = count(drawn)
+    for s, w in zip(drawn, want):
+        expect_drawn(fn, s, w, f"sizes {s}", "Hint: compute it from `n_in`, `n_hidden` and `n_out`.", atol=0, rtol=0)
     return "it matches the parameters of a real simple_net for every size tried."

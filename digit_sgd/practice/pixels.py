@@ -9,8 +9,8 @@ __all__ = ['check_crop', 'check_dtypes', 'check_to_float', 'check_brightness']
 import numpy as np, torch
 from collections import Counter
 from torch.overrides import TorchFunctionMode
-from .exercise import (Wrong, call, call_on_copies, checker, diagnose, expect_close, expect_own_code,
-                                         expect_tensor)
+from .exercise import (Wrong, call, call_on_copies, checker, diagnose, expect_close, expect_drawn,
+                                         expect_own_code, expect_tensor, fresh_generator)
 
 # %% ../../nbs/71_practice.pixels.ipynb #6e9fe0d3
 def _crop_mistakes(img, top, left, height, width) -> list:
@@ -41,6 +41,13 @@ def check_crop(fn):
         if not torch.equal(got, want):
             raise Wrong(f"{case} has the right shape but not the right pixels. Hint: its top-left pixel should be "
                         f"img[{top}, {left}].")
+    g = fresh_generator()
+    h, w = torch.randint(2, 12, (2,), generator=g).tolist()
+    img = torch.randperm(h * w, generator=g).reshape(h, w)
+    top, left = (int(torch.randint(0, k, (), generator=g)) for k in (h, w))
+    height, width = (int(torch.randint(1, k - i + 1, (), generator=g)) for k, i in ((h, top), (w, left)))
+    expect_drawn(fn, (img, top, left, height, width), img[top:top + height, left:left + width],
+                 f"a {h}×{w} image and a {height}×{width} block inside it", names=['img'])
     return "it cuts out the right block in every case tried, from the whole image down to a single pixel."
 
 # %% ../../nbs/71_practice.pixels.ipynb #9e7225b0
@@ -119,6 +126,10 @@ def check_to_float(fn):
                       hint="It should have the image's shape, in PyTorch's default float type.")
         _expect_same_order(got, img, what)
         expect_close(got, x / 255, what)
+    g = fresh_generator()
+    shape = torch.randint(1, 7, (int(torch.randint(1, 4, (), generator=g)),), generator=g).tolist()
+    img = torch.randint(0, 256, shape, generator=g, dtype=torch.uint8)
+    expect_drawn(fn, (img,), img / 255, f"a uint8 tensor of shape {tuple(shape)}", names=['img'])
     return "0 stays 0, 255 becomes 1, everything in between is scaled, and the result is float32."
 
 # %% ../../nbs/71_practice.pixels.ipynb #57f85ccc
@@ -178,7 +189,7 @@ def _expect_brightness(fn, images:torch.Tensor, what:str):
 # %% ../../nbs/71_practice.pixels.ipynb #8c0d2dbd
 @checker('1.4')
 def check_brightness(fn):
-    expect_own_code(fn, {'numpy': 'which hands the work to NumPy', 'np': 'NumPy'},
+    expect_own_code(fn, {np: 'which hands the work to NumPy'},
                     hint="Hint: stay with PyTorch's tensor operations, on the whole stack at once.")
     g = torch.Generator().manual_seed(0)
     stacks = [torch.rand(4, 3, 5, generator=g), torch.rand(6, 7, 2, generator=g)]
@@ -189,4 +200,9 @@ def check_brightness(fn):
         raise Wrong(f"it is right for 4 images of 3×5 pixels, but {e} Is a size written into your code? Hint: let "
                     "the stack supply every size (`images.shape`), or let `mean` count.") from None
     _expect_no_loop(fn, stacks, first)
+    g = fresh_generator()
+    n, h, w = torch.randint(2, 8, (3,), generator=g).tolist()
+    images = torch.rand(n, h, w, generator=g)
+    expect_drawn(fn, (images,), images.mean((1, 2)), f"{n} images of {h}×{w} pixels", names=['images'],
+                 hint="Hint: let the stack supply every size, or let `mean` count.")
     return "one average per image, computed on the whole stack at once."

@@ -9,8 +9,8 @@ __all__ = ['check_line_grad', 'check_square_rates', 'check_sgd_by_hand', 'check_
 import warnings
 import torch
 from .exercise import (checker, Wrong, call, call_on_copies, expect_number, expect_tensor,
-                                         expect_close, diagnose, expect_own_code)
-from ..sgd import check_grad, quadratic, sgd_step
+                                         expect_close, diagnose, expect_own_code, fresh_generator)
+from ..sgd import numerical_grad, check_grad, quadratic, sgd_step
 from ..loss import mse
 
 # %% ../../nbs/73_practice.sgd.ipynb #f27e483e
@@ -20,14 +20,21 @@ def _quiet(how, fn, *args, **kwargs):
         warnings.simplefilter('ignore')
         return how(fn, *args, **kwargs)
 
+# %% ../../nbs/73_practice.sgd.ipynb #5d1e0c3a
+def _drawn(drawn:str, e:Wrong, hint:str) -> Wrong:
+    "`expect_drawn`'s verdict, for a round it cannot run: right on the examples, not on inputs drawn at random."
+    return Wrong(f"it is right on the examples the check shows, but not on new ones drawn at random ({drawn}): {e} "
+                 f"Is a result, a size or a count written into your code? {hint}")
+
 # %% ../../nbs/73_practice.sgd.ipynb #adb1a31b
 _HAND_HINT = ("Hint: write the slope of one squared miss with the chain rule, then average it over the points, using "
               "only arithmetic on tensors.")
 _BY_HAND = ("your function asks autograd for the slopes, but this exercise is about working them out by hand, so the "
             "checker runs it with autograd switched off. " + _HAND_HINT)
-_AUTOGRAD = {'enable_grad': "which switches autograd back on", 'backward': "autograd's backward pass",
-             'grad': "a gradient from autograd", 'numerical_grad': "the lesson's finite differences",
-             'check_grad': "the lesson's gradient checker"}
+_ON = "which switches autograd back on"
+_AUTOGRAD = {torch.enable_grad: _ON, torch.set_grad_enabled: _ON, torch.Tensor.backward: "autograd's backward pass",
+             torch.autograd.backward: "autograd's backward pass", torch.autograd.grad: "a gradient from autograd",
+             numerical_grad: "the lesson's finite differences", check_grad: "the lesson's gradient checker"}
 
 # %% ../../nbs/73_practice.sgd.ipynb #bd01299f
 def _slopes(fn, x, y, w, b):
@@ -65,6 +72,13 @@ def check_line_grad(fn):
     except Wrong: raise Wrong(f"your slopes are right for the checker's {len(x)} points but not for 7 others, so your "
                               "function seems to hard-code the answer or the number of points. Hint: let `.mean()` "
                               "(or `len(x)`) count the points.") from None
+    g = fresh_generator()
+    n = int(torch.randint(8, 41, (), generator=g))
+    (x3, y3), (w3, b3) = 6*torch.rand(2, n, generator=g) - 3, (4*torch.rand(2, generator=g) - 2).tolist()
+    got = _slopes(fn, x3, y3, w3, b3)
+    try: expect_close(got, _line_want(x3, y3, w3, b3), 'the gradient', atol=1e-4)
+    except Wrong as e: raise _drawn(f"{n} points, another w and b", e, "Hint: let `.mean()` count the points, and use "
+                                    "x, y, w and b as they are given.") from None
     return "both slopes are right: 2·mean(miss·x) for w and 2·mean(miss) for b."
 
 # %% ../../nbs/73_practice.sgd.ipynb #b3b0bbbf
@@ -111,15 +125,36 @@ _NOT_RECORDED = ("`backward` found nothing to differentiate: the loss was comput
                  "(inside `torch.no_grad()`, or from detached values). Hint: compute the prediction and the loss with "
                  "autograd recording; only the update goes inside `no_grad`.")
 
-# %% ../../nbs/73_practice.sgd.ipynb #56ed4cf3
-@checker('3.3')
-def check_sgd_by_hand(fn):
-    expect_own_code(fn, {'sgd_step': "the lesson's own step"}, "Hint: predict, loss, backward, then the update.")
-    t, y, lr = torch.arange(5.), torch.tensor([1., 3., 4., 4., 2.]), 0.01
-    p0 = torch.tensor([0.5, -1., 2.])
+# %% ../../nbs/73_practice.sgd.ipynb #3b7f0d21
+def _step_ref(p0:torch.Tensor, t:torch.Tensor, y:torch.Tensor) -> tuple:
+    "The loss of `quadratic(t, p0)` against `y`, and its gradient for `p0`, computed on a copy of `p0`."
     ref = p0.clone().requires_grad_()
     loss = mse(quadratic(t, ref), y)
     loss.backward()
+    return loss.detach(), ref.grad
+
+# %% ../../nbs/73_practice.sgd.ipynb #9c4a6e58
+def _drawn_step(fn):
+    "`Wrong` unless `fn` takes the right step for a ball, a start and a learning rate drawn at random."
+    g = fresh_generator()
+    n = int(torch.randint(6, 30, (), generator=g))
+    t, y, p0 = 3*torch.rand(n, generator=g), 4*torch.randn(n, generator=g), torch.randn(3, generator=g)
+    lr, params = 0.005 + 0.02*torch.rand((), generator=g).item(), p0.clone().requires_grad_()
+    (loss, grad), got = _step_ref(p0, t, y), _quiet(call, fn, params, t, y, lr)
+    try:
+        expect_close(params, p0 - lr*grad, 'params after the step')
+        expect_close(torch.tensor(expect_number(got, 'the loss you return')), loss, 'the loss you return')
+    except Wrong as e: raise _drawn(f"t and y of shape ({n},), another start and another learning rate", e,
+                                    "Hint: use params, t, y and lr as they are given.") from None
+
+# %% ../../nbs/73_practice.sgd.ipynb #56ed4cf3
+@checker('3.3')
+def check_sgd_by_hand(fn):
+    expect_own_code(fn, {sgd_step: "the lesson's own step", torch.optim: "PyTorch's optimizers"},
+                    "Hint: predict, loss, backward, then the update.")
+    t, y, lr = torch.arange(5.), torch.tensor([1., 3., 4., 4., 2.]), 0.01
+    p0 = torch.tensor([0.5, -1., 2.])
+    loss, grad = _step_ref(p0, t, y)
     params = p0.clone().requires_grad_()
     try: got = _quiet(call, fn, params, t, y, lr)
     except Wrong as e:
@@ -135,9 +170,9 @@ def check_sgd_by_hand(fn):
                     "params in place first, and reset the gradient only once the update is done.")
     diagnose(moved, [(p0, "params did not change. Hint: `params = params - ...` raises no error but only rebinds the "
                           "local name to a new tensor; change the caller's tensor in place, with `-=`."),
-                     (p0 + lr*ref.grad, "params moved uphill: the loss gets larger. Hint: step against the gradient."),
-                     (p0 - ref.grad, "params moved by the whole gradient. Hint: scale it by the learning rate.")])
-    expect_close(moved, p0 - lr*ref.grad, 'params after the step', 'Hint: predict, loss, backward, then the update.')
+                     (p0 + lr*grad, "params moved uphill: the loss gets larger. Hint: step against the gradient."),
+                     (p0 - grad, "params moved by the whole gradient. Hint: scale it by the learning rate.")])
+    expect_close(moved, p0 - lr*grad, 'params after the step', 'Hint: predict, loss, backward, then the update.')
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         if params.grad is not None and params.grad.abs().sum() > 0:
@@ -145,6 +180,7 @@ def check_sgd_by_hand(fn):
                         "Hint: reset it once the update is done.")
     expect_close(torch.tensor(expect_number(got, 'the loss you return')), loss, 'the loss you return',
                  'Hint: return the loss computed before the update.')
+    _drawn_step(fn)
     return "params moved against the gradient by lr times it, the gradient is reset, and the loss is right."
 
 # %% ../../nbs/73_practice.sgd.ipynb #53d32430

@@ -6,41 +6,39 @@
 __all__ = ['check_softmax', 'check_log_softmax', 'check_cross_entropy', 'check_multiclass_accuracy', 'check_confusion_matrix']
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #51ee0639
-import numbers
-import torch
+import numbers, types, torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 from .exercise import (checker, Wrong, call, call_on_copies, expect_tensor, expect_close, diagnose,
-                                         expect_own_code)
+                                         expect_own_code, fresh_generator, expect_drawn)
+from ..ten_digits import (softmax, log_softmax, cross_entropy, multiclass_accuracy,   # the lesson's own
+                                  confusion_matrix)
+from .ten_digits_cases import (LOGITS, LABELS, LOGITS_10, LABELS_10, ROW_HINTS, CE_HINTS,
+                                                 LARGE_LOGITS, NOT_FINITE, RIGHT, ACC_MISTAKES, PRED_LABELS,
+                                                 TRUE_LABELS, PRED_LABELS_5, TRUE_LABELS_5)
 
-# %% ../../nbs/77_practice.ten_digits.ipynb #3ade2ada
-_X = torch.tensor([[2., 1., -1.], [0.5, 2.5, 0.], [-1., 0., 3.], [1., -2., 0.5]])   # logits: 4 images, 3 classes
-_X2 = 3 * torch.randn(6, 10, generator=torch.Generator().manual_seed(7), dtype=torch.float64)   # 6 images, 10 classes
-_Y, _Y2 = torch.tensor([2, 1, 2, 0]), torch.tensor([3, 8, 0, 3, 5, 1])                       # their labels
-
-# %% ../../nbs/77_practice.ten_digits.ipynb #c2819039
-_ROW_HINTS = {'must match the size': "a sum or maximum over dim 1 has shape (N,), which lines up with the last axis "
-              "of the (N, C) logits, not the first; `keepdim=True` keeps it as (N, 1).", 'return_types.max': "`x.max("
-              "dim)` gives a pair, the largest values and where they are: take `.values`.", 'leaf Variable': "your "
-              "function changes the logits in place, which PyTorch refuses for a tensor that tracks gradients."}
-_CE_HINTS = {f'tensor a ({a}) must match the size of tensor b ({b})': h for p, h in [((9, 10), "`F.one_hot(yb)` "
-             "makes as many columns as the largest label plus one, and this batch has no 9: give it `num_classes="
-             "logits.shape[1]`."), ((3, 10), "the checker's first batch has 3 classes, not 10: use `logits.shape[1]`.")]
-             for a, b in (p, p[::-1])} | {'shape mismatch': "one row number per image: `torch.arange(len(yb))`."}
+# %% ../../nbs/77_practice.ten_digits.ipynb #ddfc544b
+def _drawn_logits(fn, ref, hint:str, labels:bool=False):
+    "The last round: `fn` on logits (and labels) of 2 to 12 images for 2 to 12 classes drawn at random gives `ref`'s."
+    g = fresh_generator()
+    x = 3 * torch.randn(torch.randint(2, 13, (2,), generator=g).tolist(), generator=g)
+    args = (x, torch.randint(0, x.shape[1], (len(x),), generator=g)) if labels else (x,)
+    expect_drawn(fn, args, ref(*args), f"logits of shape {tuple(x.shape)}", hint)
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #e97208e8
-_READY_SOFTMAX = {'softmax': "a ready-made softmax (PyTorch's or the lesson's)", 'Softmax': "PyTorch's softmax layer",
-                  'naive_softmax': "the lesson's one-line softmax", 'log_softmax': "a ready-made log-softmax",
-                  'LogSoftmax': "PyTorch's log-softmax layer"}
+_READY_SOFTMAX = (dict.fromkeys([F.softmax, torch.softmax, torch.special.softmax, Tensor.softmax, nn.Softmax,
+                                 softmax], "a ready-made softmax (PyTorch's or the lesson's)") |
+                  dict.fromkeys([F.log_softmax, torch.log_softmax, torch.special.log_softmax, Tensor.log_softmax,
+                                 nn.LogSoftmax, log_softmax], "a ready-made log-softmax"))
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #c9089cef
 @checker('7.1')
 def check_softmax(fn):
     "Exercise 7.1: `fn(logits)` is the softmax of each row of the (N, C) `logits`, in their shape and dtype."
     expect_own_code(fn, _READY_SOFTMAX, "Hint: build it from `torch.exp`, `.sum(...)` and `/`.")
-    for x in (_X, _X2):
+    for x in (LOGITS, LOGITS_10):
         what, e = f"the softmax of logits of shape {tuple(x.shape)}", x.exp()
-        got = call_on_copies(fn, x, names=['logits'], hints=_ROW_HINTS)
+        got = call_on_copies(fn, x, names=['logits'], hints=ROW_HINTS)
         expect_tensor(got, x.shape, x.dtype, what, "Each logit gets one probability, in the logits' dtype.")
         diagnose(got, [(e/e.sum(0), "each column sums to 1, not each row: you shared out over the images (dim 0). "
                         "Hint: each image's scores should share out 1 among the classes."), (e/e.sum(), "the whole "
@@ -51,30 +49,21 @@ def check_softmax(fn):
         if not (got.sum(1).double() - 1).abs().le(1e-5).all(): raise Wrong(f"for logits of shape {tuple(x.shape)} "
                 "some rows do not sum to 1. Hint: divide each exponential by the sum of the exponentials in its row.")
         expect_close(got, F.softmax(x, dim=1), what, hint="Hint: compare with exp(x) / exp(x).sum(...) on one row.")
+    _drawn_logits(fn, lambda x: F.softmax(x, 1), "Hint: divide by each row's own sum.")
     return "every row is positive and sums to 1, and a larger logit gets a larger share."
-
-# %% ../../nbs/77_practice.ten_digits.ipynb #c45df8e8
-_BIG = torch.tensor([[1000., 990., 0.], [-1000., -1010., -995.], [-1000., 0., 1000.]])   # exp overflows, or is 0
-_NOT_FINITE = {  # which of _BIG's rows hold inf or nan -> the mistake that gives exactly those rows
-    (True, True, True): "with logits as large as 1000 your result holds inf or nan: exp(1000) is too large for a "
-    "float, and exp(-1000) rounds to 0, whose log is -inf. Hint: subtract each row's largest logit before the exp.",
-    (False, True, False): "only the rows that hold the batch's largest logit came out right: you subtracted the "
-    "largest logit of the whole batch. Hint: each row needs its own maximum, `x.max(dim=1, keepdim=True)`.",
-    (True, False, True): "the row [1000, 990, 0] came out inf or nan: exp(0 - 1000) rounds to 0, whose log is -inf, "
-    "so taking the log of a softmax loses it; and so does subtracting anything but the row's largest logit (its min or "
-    "mean leaves exp(1000), too large for a float). Hint: `(x - m) - log(sum(exp(x - m)))`, m the row's max."}
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #d7c8a2e1
 @checker('7.2')
 def check_log_softmax(fn):
     "Exercise 7.2: `fn(logits)` is the log-softmax of each row of `logits`, finite even for logits like ±1000."
-    expect_own_code(fn, {**_READY_SOFTMAX, 'logsumexp': "PyTorch's log-sum-exp, which does the max trick for you"},
+    expect_own_code(fn, _READY_SOFTMAX | dict.fromkeys([torch.logsumexp, Tensor.logsumexp, torch.special.logsumexp],
+                                                       "PyTorch's log-sum-exp, which does the max trick for you"),
                     "Hint: build it from `.max(...)`, `torch.exp`, `.sum(...)` and `torch.log`.")
-    for x in (_X, _BIG, _X2):
+    for x in (LOGITS, LARGE_LOGITS, LOGITS_10):
         what = f"the log-softmax of logits of shape {tuple(x.shape)}"
-        got = call_on_copies(fn, x, names=['logits'], hints=_ROW_HINTS)
+        got = call_on_copies(fn, x, names=['logits'], hints=ROW_HINTS)
         expect_tensor(got, x.shape, x.dtype, what, "Each logit gets one log-probability, in the logits' dtype.")
-        if any(bad := tuple((~got.isfinite().all(1)).tolist())): raise Wrong(_NOT_FINITE.get(bad, "some of your "
+        if any(bad := tuple((~got.isfinite().all(1)).tolist())): raise Wrong(NOT_FINITE.get(bad, "some of your "
                    "log-probabilities are inf or nan. Hint: subtract each row's largest logit before the exponential."))
         want, m = F.log_softmax(x, dim=1), x.max(1, keepdim=True).values
         diagnose(got, [(want + m, "each row is off by its own largest logit: you subtracted the maximum inside the "
@@ -82,6 +71,7 @@ def check_log_softmax(fn):
                        (want.exp(), "these are probabilities; the exercise asks for their logarithms."),
                        (F.log_softmax(x, dim=0), "you worked over the images (dim 0): each column is a log-softmax.")])
         expect_close(got, want, what, hint="Hint: exponentials of your result should sum to 1 in each row.", atol=1e-4)
+    _drawn_logits(fn, lambda x: F.log_softmax(x, 1), "Hint: each row's own maximum and sum.")
     return "it matches F.log_softmax, also where exp(1000) would overflow: the max trick at work."
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #56775a88
@@ -108,7 +98,7 @@ def _ce_of(fn, x:Tensor, y:Tensor) -> tuple:
     seen = []
     def tracked(logits, yb):
         seen.append(logits.requires_grad_())
-        return call(fn, logits, yb, hints={**_CE_HINTS, **_ROW_HINTS})
+        return call(fn, logits, yb, hints={**CE_HINTS, **ROW_HINTS})
     try: got = call_on_copies(tracked, x, y, names=['logits', 'yb'])
     except Wrong as e: raise Wrong(f"with logits of shape {tuple(x.shape)}: {e}") from None
     if isinstance(got, numbers.Number): raise Wrong("the loss is a Python number, but SGD needs a tensor it can call "
@@ -122,27 +112,28 @@ def _ce_of(fn, x:Tensor, y:Tensor) -> tuple:
 @checker('7.3')
 def check_cross_entropy(fn):
     "Exercise 7.3: `fn(logits, yb)` is the mean cross-entropy of (N, C) `logits` and int64 labels `yb` of shape (N,)."
-    expect_own_code(fn, dict.fromkeys(['cross_entropy', 'nll_loss', 'CrossEntropyLoss', 'NLLLoss'], "a ready-made "
-                    "cross-entropy or its picking step"), "Hint: log-probabilities first, then pick each target.")
-    got, logits = _ce_of(fn, _X, _Y)
-    diagnose(got, _ce_mistakes(_X, _Y))
-    expect_close(got, F.cross_entropy(_X, _Y), 'the loss', hint="Hint: for each image, the log-probability of its "
-                 "own label.")
-    got2, logits2 = _ce_of(fn, _X2, _Y2)
-    if abs(got2.item() - F.cross_entropy(_X2, _Y2).item()) > 1e-5:
+    expect_own_code(fn, dict.fromkeys([F.cross_entropy, F.nll_loss, nn.CrossEntropyLoss, nn.NLLLoss,
+                                       cross_entropy], "a ready-made cross-entropy or its picking step"),
+                    "Hint: log-probabilities first, then pick each target.")
+    got, logits = _ce_of(fn, LOGITS, LABELS)
+    diagnose(got, _ce_mistakes(LOGITS, LABELS))
+    expect_close(got, F.cross_entropy(LOGITS, LABELS), 'the loss', hint="Hint: for each image, the log-probability of "
+                 "its own label.")
+    got2, logits2 = _ce_of(fn, LOGITS_10, LABELS_10)
+    if abs(got2.item() - F.cross_entropy(LOGITS_10, LABELS_10).item()) > 1e-5:
         raise Wrong(f"your loss is right for the checker's 4 images but not for 6 others, scored for 10 classes (got "
                     f"{got2.item():.4g}): does it hard-code a number or a size? Hint: use the sizes of `logits`, `yb`.")
-    for loss, l, x, y in ((got, logits, _X, _Y), (got2, logits2, _X2, _Y2)):
+    for loss, l, x, y in ((got, logits, LOGITS, LABELS), (got2, logits2, LOGITS_10, LABELS_10)):
         grad, = torch.autograd.grad(loss, l, allow_unused=True)
         if grad is None: raise Wrong("your loss does not come from the logits it was given: does it hard-code them?")
         expect_close(grad, (x.softmax(1) - F.one_hot(y, x.shape[1]))/len(y), "the loss's gradient",
                      hint="Hint: part of your loss is cut from autograd (a `.detach()` or `torch.tensor(...)`).")
+    _drawn_logits(fn, F.cross_entropy, "Hint: use the sizes of `logits` and `yb`.", labels=True)
     return "the mean of -log p(right class): it matches F.cross_entropy, and its gradient is (softmax - one-hot)/N."
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #0d4a5310
-def _scores(n:int, seed:int) -> tuple:
-    "Scores of `n` images for 10 digits, from a fixed seed, and labels: the top score is right for about 2 in 3."
-    g = torch.Generator().manual_seed(seed)
+def _scores(n:int, g:torch.Generator) -> tuple:
+    "Scores of `n` images for 10 digits, drawn from `g`, and labels: the top score is right for about 2 in 3."
     y, x = torch.randint(0, 10, (n,), generator=g), torch.randn(n, 10, generator=g)
     return x + 2.5 * F.one_hot(y, 10) * (torch.rand(n, 1, generator=g) < 0.7), y
 
@@ -151,24 +142,6 @@ def _share(f, x:Tensor, y:Tensor) -> float:
     "The mean of what `f(x, y)` gives, as a float, or nan where it cannot be computed (shapes that do not fit)."
     try: return f(x, y).float().mean().item()
     except RuntimeError: return float('nan')
-
-# %% ../../nbs/77_practice.ten_digits.ipynb #07c4539c
-_RIGHT = lambda x, y: x.argmax(1) == y
-_BINARY = ("you made ten yes/no decisions per image and compared each with the one-hot label; most of them are 'no' "
-           "and agree for free. Hint: one image, one decision: the class with the highest score.")
-_ACC_MISTAKES = [  # (what a typical mistake averages, given scores x and labels y; its message)
-    (lambda x, y: x.argmax(0) == y, "you took the argmax over the images (dim 0): for each class, the image that "
-     "scores it highest. Hint: each image's prediction is the argmax of its own row."),
-    (lambda x, y: x.argmax(1) == F.one_hot(y, 10), "you compared the predicted labels with one-hot labels, which made "
-     "an (N, 10) grid. Hint: compare them with the labels themselves, one number per image."),
-    (lambda x, y: x.max(1).values == y, "no image counted as right: comparing the largest score itself with the label "
-     "does that (`argmax` gives where it is, the digit), as does any comparison that never matches."),
-    (lambda x, y: (x > 0.5) == F.one_hot(y, 10), _BINARY), (lambda x, y: (x > 0) == F.one_hot(y, 10), _BINARY),
-    (lambda x, y: (x.softmax(1) > 0.5) == F.one_hot(y, 10), _BINARY),
-    (lambda x, y: (x.topk(2, 1).indices == y[:, None]).any(1), "you counted an image as right when its label is "
-     "among its two highest scores (top-2 accuracy). Hint: the prediction is the one highest score, `argmax`."),
-    (lambda x, y: x.argmax(1) != y, "you measured the share of wrong answers."),
-    (lambda x, y: _RIGHT(x, y) * float(len(y)), "you counted the right answers; accuracy is a share, between 0 and 1.")]
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #63f839c0
 def _accuracy_of(fn, x:Tensor, y:Tensor) -> float:
@@ -186,39 +159,46 @@ def _accuracy_of(fn, x:Tensor, y:Tensor) -> float:
                 "Hint: turn True/False into floats (`.float()`) before averaging them.")
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #5ed37c66
-_A, _A2 = _scores(10, 25), _scores(13, 20)   # square: 10 images, 10 classes; then 13 images
+_A, _A2 = (_scores(n, torch.Generator().manual_seed(s)) for n, s in ((10, 25), (13, 20)))   # square; then 13 images
+
+# %% ../../nbs/77_practice.ten_digits.ipynb #a0a34189
+def _drawn_accuracy(fn):
+    "7.4's last round: scores drawn at random, with their labels, then with one image's label changed."
+    g = fresh_generator()
+    x, y = _scores(n := int(torch.randint(2, 30, (), generator=g)), g)
+    x[torch.arange(n), (top := x.argmax(1))] += 0.01     # no near-ties: each image's top score stands out
+    y2 = torch.cat([torch.where(y[:1] == top[:1], (y[:1] + 1) % 10, top[:1]), y[1:]])   # one more or one less right
+    for t in (y, y2): expect_drawn(fn, (x, t), _share(RIGHT, x, t), f"scores of shape {tuple(x.shape)}, twice, with "
+                                   "labels that differ", "Hint: let `.mean()` do the counting.", atol=1e-6, rtol=0)
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #fd6a096a
 @checker('7.4')
 def check_multiclass_accuracy(fn):
     "Exercise 7.4: `fn(preds, yb)` is the share of the (N, 10) `preds` whose argmax is the label in `yb`."
-    expect_own_code(fn, {'multiclass_accuracy': "the lesson's own version", 'accuracy': "fastai's accuracy metric"},
-                    "Hint: `argmax`, `==`, then a mean.")
+    expect_own_code(fn, {multiclass_accuracy: "the lesson's own version", types.ModuleType('fastai.metrics'):
+                         "fastai's metrics, `accuracy` among them"}, "Hint: `argmax`, `==`, then a mean.")
     got = _accuracy_of(fn, *_A)
     try: got2, err2 = _accuracy_of(fn, *_A2), None
     except Wrong as e: got2, err2 = float('nan'), e
-    for f, msg in _ACC_MISTAKES:
+    for f, msg in ACC_MISTAKES:
         if abs(got - _share(f, *_A)) < 1e-6 and (err2 or abs(got2 - _share(f, *_A2)) < 1e-6): raise Wrong(msg)
-    expect_close(torch.tensor(got), torch.tensor(_share(_RIGHT, *_A)), 'the accuracy', hint="Hint: for each image, "
+    expect_close(torch.tensor(got), torch.tensor(_share(RIGHT, *_A)), 'the accuracy', hint="Hint: for each image, "
                  "which digit has the highest score, and is it the image's label?")
     if err2: raise Wrong(f"with 13 images: {err2}")
-    if abs(got2 - (want2 := _share(_RIGHT, *_A2))) > 1e-6: raise Wrong(f"your accuracy is right for the checker's 10 "
+    if abs(got2 - (want2 := _share(RIGHT, *_A2))) > 1e-6: raise Wrong(f"your accuracy is right for the checker's 10 "
         f"images but off for 13 others (got {got2:.4g}, expected {want2:.4g}): does it hard-code the answer or the "
         "number of images? Hint: let `.mean()` do the counting.")
+    _drawn_accuracy(fn)
     return "the predicted digit is the argmax of each row, and the accuracy is the share where it equals the label."
-
-# %% ../../nbs/77_practice.ten_digits.ipynb #5ecdb636
-_P = torch.tensor([3, 5, 3, 8, 1, 7, 7, 0, 9, 2, 4, 6, 3, 5, 1, 7, 2, 8, 9, 4])   # predicted labels of 20 images
-_T = torch.tensor([3, 3, 3, 8, 1, 9, 9, 0, 9, 2, 4, 6, 5, 5, 7, 7, 2, 3, 4, 4])   # their true labels
-_P2, _T2 = torch.tensor([0, 1, 2, 3, 2, 2, 0, 1, 3, 3, 1, 0]), torch.tensor([0, 1, 1, 3, 2, 2, 0, 2, 3, 0, 1, 0])
 
 # %% ../../nbs/77_practice.ten_digits.ipynb #5c0256f0
 @checker('7.5')
 def check_confusion_matrix(fn):
     "Exercise 7.5: `fn(pred_labels, yb, n_classes=10)` counts each (actual, predicted) pair in a (C, C) int64 matrix."
-    expect_own_code(fn, dict.fromkeys(['confusion_matrix', 'ConfusionMatrix', 'multiclass_confusion_matrix',
-                    'crosstab'], "a ready-made confusion matrix"), "Hint: a loop over the pairs does it.")
-    for p, t, c, extra in ((_P, _T, 10, ()), (_P2, _T2, 5, (5,))):
+    ready = [confusion_matrix, *map(types.ModuleType, ['sklearn.metrics', 'torchmetrics', 'fastai.interpret'])]
+    expect_own_code(fn, dict.fromkeys(ready, "a ready-made confusion matrix") | {types.ModuleType('pandas'): "whose "
+                    "`crosstab` is one"}, "Hint: a loop over the pairs does it.")
+    for p, t, c, extra in ((PRED_LABELS, TRUE_LABELS, 10, ()), (PRED_LABELS_5, TRUE_LABELS_5, 5, (5,))):
         got = call_on_copies(fn, p, t, *extra, names=['pred_labels', 'yb'], hints={'required positional':
                              "give `n_classes` its default, `n_classes=10`.", 'positional arguments but': "your "
                              "function should also take the number of classes, `n_classes`, as its third argument."})
@@ -236,4 +216,10 @@ def check_confusion_matrix(fn):
             i, j = [int(k) for k in (got != want).nonzero()[0]]
             raise Wrong(f"{where}, entry [{i}, {j}] is {int(got[i, j])}, expected {int(want[i, j])}. Hint: entry "
                         f"[a, p] counts the images whose label is a and whose predicted label is p.")
+    g = fresh_generator()
+    c, n = int(torch.randint(2, 11, (), generator=g)), int(torch.randint(5, 41, (), generator=g))
+    p, t = torch.randint(0, c, (2, n), generator=g)
+    for t in (t, torch.cat([(t[:1] + 1) % c, t[1:]])):    # two batches of one size, whose matrices differ
+        expect_drawn(fn, (p, t, c), torch.bincount(t*c + p, minlength=c*c).view(c, c), f"{n} labels, n_classes={c}, "
+                     "twice", "Hint: count each (actual, predicted) pair, for any `n_classes` and number of images.")
     return "each (actual, predicted) pair is counted in its cell: rows the actual digit, columns the predicted one."
