@@ -111,7 +111,7 @@ def test_plan_runs_imports_the_lessons_own_module_and_what_answers_need():
 
 
 @pytest.fixture(scope='module')
-def hostile(tmp_path_factory, toys):
+def hostile(tmp_path_factory, toys, course_run):   # the real course's run goes on meanwhile
     """A class of three: alice solves every toy lesson; mallory's copies each try one attack from the issue (in the
     answer cell, where a learner writes); trudy's notebooks try to break the run itself."""
     base = tmp_path_factory.mktemp('hostile')
@@ -179,8 +179,8 @@ def hostile(tmp_path_factory, toys):
     nbformat.write(learner_copy(ed['11_toy'], {1: deaf}), base/'plain'/'11_toy.ipynb')
     start = time.monotonic()
     with ThreadPoolExecutor(1) as ex:
-        plain = ex.submit(cli.grade_learner, base/'plain', toys, budget=6, sandbox=False)
-        rows, others = cli.grade_class(cli.learners([cls]), toys, jobs=2, progress=False, budget=6, memory_mib=1024)
+        plain = ex.submit(cli.grade_learner, base/'plain', toys, budget=8, sandbox=False)
+        rows, others = cli.grade_class(cli.learners([cls]), toys, jobs=2, progress=False, budget=8, memory_mib=1024)
         fallback = plain.result()[0]
     seconds = time.monotonic() - start
     cli.write_csv(rows, base/'marks.csv')
@@ -259,16 +259,23 @@ def readme_example(folder: Path):
 
 
 @pytest.fixture(scope='module')
-def course(tmp_path_factory):
+def course_run(tmp_path_factory):
+    "The command started on a class of two (every solution; the README's learner), left to run beside other tests."
     cls = tmp_path_factory.mktemp('course')
     for who in ('solved', 'readme'): (cls/who).mkdir()
     for p in LESSONS: nbformat.write(fill_solutions(nbformat.read(p, as_version=4)), cls/'solved'/p.name)
     readme_example(cls/'readme')
-    r = subprocess.run([sys.executable, '-m', 'digit_sgd.grade.cli', str(cls), '--csv', str(cls/'m.csv')],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
+    return cls, subprocess.Popen([sys.executable, '-m', 'digit_sgd.grade.cli', str(cls), '--csv', str(cls/'m.csv')],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope='module')
+def course(course_run):
+    cls, proc = course_run
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
     rows = list(csv.DictReader(open(cls/'m.csv', encoding='utf-8')))
-    return {who: [x for x in rows if x['learner'] == who] for who in ('solved', 'readme')}, r.stdout
+    return {who: [x for x in rows if x['learner'] == who] for who in ('solved', 'readme')}, out
 
 
 def test_the_folded_solutions_pass_and_untouched_exercises_are_not_attempted(course):
