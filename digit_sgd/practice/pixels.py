@@ -43,7 +43,7 @@ def check_crop(fn):
                         f"img[{top}, {left}].")
     g = fresh_generator()
     h, w = torch.randint(2, 12, (2,), generator=g).tolist()
-    img = torch.randperm(h * w, generator=g).reshape(h, w)
+    img = torch.randperm(h * w, generator=g).reshape(h, w) + 1   # no 0: a block of zeros is never right
     top, left = (int(torch.randint(0, k, (), generator=g)) for k in (h, w))
     height, width = (int(torch.randint(1, k - i + 1, (), generator=g)) for k, i in ((h, top), (w, left)))
     expect_drawn(fn, (img, top, left, height, width), img[top:top + height, left:left + width],
