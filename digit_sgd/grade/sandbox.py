@@ -6,7 +6,7 @@
 __all__ = ['bwrap_works', 'worker_command', 'run_worker']
 
 # %% ../../nbs/88_grade.sandbox.ipynb #ae4821e5
-import ast, functools, json, os, shutil, subprocess, sys, time
+import ast, functools, json, os, shutil, subprocess, sys
 from pathlib import Path
 from ..runner import kill_group
 
