@@ -1,7 +1,7 @@
 """The exercises and the teacher's grader. The grader is tested on small lessons built from lesson 1's first two
 exercises (fast checkers), with the attacks a hostile class tried as learners' notebooks, plus one run of the real
 course: every folded solution passes, the committed lessons are not attempted, and the README's example table."""
-import copy, csv, importlib, os, re, subprocess, sys, time
+import copy, csv, importlib, os, re, subprocess, sys
 from pathlib import Path
 import nbformat, pytest
 from concurrent.futures import ThreadPoolExecutor
@@ -177,14 +177,12 @@ def hostile(tmp_path_factory, toys, course_run):   # the real course's run goes 
     (base/'plain').mkdir()
     nbformat.write(learner_copy(ed['10_toy'], {1: SOLVED['1.1'], 2: SOLVED['1.2']}), base/'plain'/'10_toy.ipynb')
     nbformat.write(learner_copy(ed['11_toy'], {1: deaf}), base/'plain'/'11_toy.ipynb')
-    start = time.monotonic()
     with ThreadPoolExecutor(1) as ex:
         plain = ex.submit(cli.grade_learner, base/'plain', toys, budget=8, sandbox=False)
         rows, others = cli.grade_class(cli.learners([cls]), toys, jobs=2, progress=False, budget=8, memory_mib=1024)
         fallback = plain.result()[0]
-    seconds = time.monotonic() - start
     cli.write_csv(rows, base/'marks.csv')
-    return dict(rows={(r['learner'], r['exercise']): r for r in rows}, others=others, seconds=seconds, base=base,
+    return dict(rows={(r['learner'], r['exercise']): r for r in rows}, others=others, base=base,
                 fallback=fallback,
                 site_before=site_before, pkg=pkg, alice=alice)
 
@@ -226,7 +224,6 @@ def test_a_run_that_cannot_be_stopped_costs_only_its_own_rows(hostile):
     assert sleep['status'] == 'not run' and 'ran longer than' in sleep['message'], sleep
     assert mem['status'] == 'not run' and 'MemoryError' in mem['message'], mem
     assert rows['trudy', '24.1']['status'] == 'passed'
-    assert hostile['seconds'] < 120, hostile['seconds']
 
 
 def test_file_names_links_and_broken_files(hostile):
