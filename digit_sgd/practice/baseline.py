@@ -192,7 +192,7 @@ def check_accuracy(fn):
     k = int(torch.randint(5, 49, (), generator=(g := fresh_generator())))
     k += k >= n   # never the example's count either
     p, t = torch.rand(2, k, generator=g) < 0.5
-    t[0] ^= bool((p == t).float().mean() == right / n)   # never the example's accuracy, which an answer could hold
+    t[0] ^= (p == t).float().mean().item() in (right / n, 0.)   # never the example's accuracy, nor 0 (0 / anything)
     expect_drawn(fn, (p, t), (p == t).float().mean().item(), f"{k} predictions and targets",
                  "Hint: let the tensors supply every number.", names=['preds', 'targets'])
     return "it is the fraction of predictions that equal their targets."
