@@ -79,3 +79,18 @@ def test_benchmark_prints_and_saves_per_epoch_figures(benchmark, tmp_path, capsy
     assert abs(res['bound_s'] - res['epoch_tflop']*1e3/fastest) < 1e-9*res['bound_s']
     assert abs(res['ours_over_bound'] - res['ours_s']/res['bound_s']) < 1e-9
     assert abs(res['fastai_over_ours'] - res['fastai_s']/res['ours_s']) < 1e-9
+
+
+def test_the_redraw_benchmark_moves_every_slider_and_prints_each_explorers_figures(tmp_path, capsys):
+    import nbformat, re
+    toy = ("import ipywidgets as widgets\nfrom digit_sgd.explore import Explorer\n"
+           "def draw(fig, n):\n    fig.subplots().plot(range(n))\n    return f'{n} points'\n"
+           "dots = Explorer(draw, {'n': widgets.IntSlider(3, min=1, max=9, description='n')})")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(toy)]), tmp_path/'03_toy.ipynb')
+    sys.path.insert(0, str(ROOT/'benchmarks'))
+    try: import redraw
+    finally: sys.path.remove(str(ROOT/'benchmarks'))
+    worst = redraw.main(['--nbs', str(tmp_path), '--only', '03', '--moves', '4'])
+    out = capsys.readouterr().out
+    assert re.search(r'03_toy\.ipynb\s+dots\s+5\s+\d+\s+\d+\n', out), out   # 4 positions, then back: 5 redraws
+    assert worst > 0 and f'slowest redraw: {worst:.0f} ms (target: 200 ms)' in out

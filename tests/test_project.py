@@ -19,9 +19,10 @@ def test_readme_gives_the_two_commands_and_ci_runs_them():
     readme = (ROOT/'README.md').read_text()
     commands = re.findall(r'^bash tools/\w+\.sh$', readme, flags=re.M)
     assert commands[:2] == ['bash tools/course.sh', 'bash tools/test.sh']   # the main and the test command, first
-    assert set(commands[2:]) <= {'bash tools/lab.sh'}                      # then only the way into JupyterLab
+    assert set(commands[2:]) <= {'bash tools/lab.sh', 'bash tools/browser_test.sh'}   # JupyterLab, the sliders' test
     ci = (ROOT/'.ci'/'run').read_text()
     assert re.search(r'^bash tools/test\.sh', ci, flags=re.M)
+    assert re.search(r'^bash tools/browser_test\.sh', ci, flags=re.M)   # lesson 3's slider dragged in Chromium
     assert re.search(r'^bash tools/course\.sh --check-lessons', ci, flags=re.M)
 
 

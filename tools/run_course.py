@@ -105,10 +105,22 @@ def kernel_env(results_dir: Path, jobs: int) -> dict:
     return thread_env(jobs, {**os.environ, RESULTS_ENV: str(results_dir), 'PYTHONWARNINGS': 'ignore::FutureWarning'})
 
 
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
+
+
+def without_widget_views(nb) -> None:
+    """Drop the views of live widgets (a lesson's sliders) from the outputs: without a kernel behind them JupyterLab
+    could only show an error in their place. Each keeps its text, which says the sliders move in a running notebook."""
+    for c in nb.cells:
+        for o in c.get('outputs', []): o.get('data', {}).pop(WIDGET_VIEW, None)
+    nb.metadata.pop('widgets', None)
+
+
 def run_notebook(path: Path, out_dir: Path, env: dict, inplace: bool, timeout: int) -> dict:
     "Run one notebook in a fresh kernel (every cell, slow ones included); save the executed copy; its time and any error."
     nb = nbformat.read(path, as_version=4)
     r = run_in_kernel(nb, path.parent, env, timeout)
+    without_widget_views(nb)
     target = path if (inplace and r['error'] is None) else out_dir/path.name
     nbformat.write(nb, target)
     return dict(notebook=path.name, **r, saved=str(target))

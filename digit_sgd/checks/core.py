@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['checked', 'caller', 'check_tensor', 'check_float_tensor', 'check_bool_tensor', 'check_not_empty', 'check_count',
            'check_lr', 'check_finite_loss', 'check_finite_preds', 'warn_if_saturated', 'check_some_items',
-           'check_params', 'check_same_shape', 'check_binary_targets']
+           'check_params', 'check_same_shape', 'check_binary_targets', 'check_slider_values']
 
 # %% ../../nbs/00_checks.core.ipynb #b73f5689
 import contextvars, functools, inspect, math, numbers, sys, warnings
@@ -225,3 +225,18 @@ def check_binary_targets(targets:Tensor, # Labels: 1. for a 3, 0. for a 7
                          f"{targets.unique()[:5].tolist()}. Build the labels with mnist_xy, or map your classes to 0/1 "
                          f"first.")
     return targets
+
+# %% ../../nbs/00_checks.core.ipynb #e65e2e19
+def check_slider_values(sliders:dict, # Name -> slider (an ipywidgets slider, linear or log)
+                        values:dict, # Name -> the value asked for
+                       ) -> dict:
+    "`values`, or a `ValueError` naming the sliders there are, or the range of the one asked to go beyond it."
+    for name, v in values.items():
+        if name not in sliders:
+            raise ValueError(f"{caller()}: there is no slider {name!r}; the sliders are: {', '.join(sliders)}.")
+        s = sliders[name]
+        lo, hi = (s.base**s.min, s.base**s.max) if hasattr(s, 'base') else (s.min, s.max)
+        if not lo - 1e-9*abs(lo) <= v <= hi + 1e-9*abs(hi):
+            raise ValueError(f"{caller()}: {name}={v!r} is beyond its slider, which goes from {lo:.3g} to {hi:.3g}; "
+                             f"pick a value in that range.")
+    return values

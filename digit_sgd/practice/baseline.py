@@ -189,12 +189,12 @@ def check_accuracy(fn):
                                "Hint: compare each prediction with its target first."),
         (targets.float().mean(), "this is the fraction of targets that are True. Hint: the predictions matter too.")])
     expect_close(torch.tensor(got), torch.tensor(right / n), 'the accuracy')
-    k = int(torch.randint(5, 49, (), generator=(g := fresh_generator())))
-    k += k >= n   # never the example's count either
-    p, t = torch.rand(2, k, generator=g) < 0.5
-    t[0] ^= (p == t).float().mean().item() in (right / n, 0.)   # never the example's accuracy, nor 0 (0 / anything)
-    expect_drawn(fn, (p, t), (p == t).float().mean().item(), f"{k} predictions and targets",
-                 "Hint: let the tensors supply every number.", names=['preds', 'targets'])
+    g, seen = fresh_generator(), {right / n, 0.}   # two rounds; never the example's accuracy, nor 0 (0 / any count)
+    for k in [k + (k >= n) for k in torch.randint(5, 48, (2,), generator=g).tolist()]:   # never the example's count
+        p, t = torch.rand(2, k, generator=g) < 0.5
+        while (acc := (p == t).float().mean().item()) in seen: t[int(torch.randint(k, (), generator=g))] ^= True
+        seen.add(acc); expect_drawn(fn, (p, t), acc, f"{k} predictions and targets", names=['preds', 'targets'],
+                                    hint="Hint: let the tensors supply every number.")
     return "it is the fraction of predictions that equal their targets."
 
 # %% ../../nbs/72_practice.baseline.ipynb #1fff12b5
