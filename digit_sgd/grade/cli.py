@@ -91,7 +91,7 @@ def lesson_job(path:Path, stem:str, edition, record:dict, cwd:Path) -> tuple:
     return job, notes
 
 # %% ../../nbs/89_grade.cli.ipynb #2dae229b
-def _rows(res:dict, expected:list, notes:list) -> list:
+def _rows(res:dict, expected:list) -> list:
     "One row per exercise from a worker's result."
     got = {n: (s, m) for n, s, m in res['verdicts']}
     why = res['stopped'] or 'its answer was not checked'
@@ -129,7 +129,7 @@ def grade_learner(folder:Path, editions:dict, hide:list=(), budget:int=120, memo
             rows += [dict(lesson=stem, notebook=f'{stem}.ipynb', exercise=n, title=t, status='missing', message=paths,
                           note='') for n, t in expected]; continue
         done = {p: ([dict(exercise=n, title=t, status='not run', message=bad[stem, p], note='') for n, t in expected]
-                    if (stem, p) in bad else _rows(by_key[f'{stem}/{shown(p.name)}'], expected, notes[stem, p]))
+                    if (stem, p) in bad else _rows(by_key[f'{stem}/{shown(p.name)}'], expected))
                 for p in paths}
         best = max(paths, key=lambda p: (_score(done[p]), p.stat().st_mtime))
         extra = ([f"graded {shown(best.name)}, the best of {len(paths)} copies"] if len(paths) > 1 else []) + \
