@@ -10,7 +10,9 @@ trained four ways on MNIST_SAMPLE (12,396 training and 2,038 validation images, 
 An epoch is one training pass plus one validation pass. Then the full MNIST's load times (decoding all 70,000
 PNGs, and from the cache), and per-epoch times for lesson 7's ten-class models on the full MNIST (54,000 training
 and 6,000 validation images): (c) the fast path, (e) `MiniLearner.fit(1)` over it as the lesson trains, and (d)
-the bound. Then lesson 6's resnet18 (not pretrained, `fit_one_cycle(RESNET_EPOCHS, RESNET_LR)`, batch size RESNET_BS,
+the bound. Then lesson 7's convnet (`conv_net`, channels_last, Adam, 2 threads): its epoch's FLOPs, the sustained
+rate of each of its own convolutions here (forward + backward, on the maps it sees), the bound (each convolution's
+FLOPs at its own rate, the rest at the matmul rate) and an epoch's time against it. Then lesson 6's resnet18 (not pretrained, `fit_one_cycle(RESNET_EPOCHS, RESNET_LR)`, batch size RESNET_BS,
 batches from a `TensorLoader`; time per epoch) against what this machine could do and against fastai's defaults:
 the machine's
 sustained fp32 rate (GFLOP/s, median of timed runs: a 2048x2048 matrix multiply, and a 64->64 channel 3x3
@@ -23,10 +25,14 @@ through from_folder's own DataBlock restricted to those files) and validates on 
 the bound are for those images. Then each notebook's wall time and its kernel's peak memory, and the whole course's
 time (`tools/run_course.py`, fresh kernels), and this process's peak memory.
 
+`--side-by-side N` runs only N pairs, each the chapter (`CHAPTER`, under tools/run_course.py) and right after it the
+book's chapter-4 notebook from ../shared/anchor (set up once in /tmp/anchor-venv), and prints both wall times, their
+ratio and both resnets' accuracies, pair by pair, then the median and the spread.
+
 Usage: python benchmarks/benchmark.py [--repeats 5] [--no-course] [--resnet-images N | --no-resnet] [--compile]
-                                      [--json FILE]
+                                      [--json FILE] | --side-by-side N [--json FILE]
 """
-import argparse, json, resource, subprocess, sys, tempfile, time
+import argparse, functools, json, re, resource, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import torch
@@ -35,11 +41,11 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from digit_sgd.data import load_mnist_sample, load_mnist, split_valid, mnist_sample_path, image_files
-from digit_sgd.ten_digits import cross_entropy, multiclass_accuracy
+from digit_sgd.ten_digits import cross_entropy, multiclass_accuracy, conv_net
 from digit_sgd.loss import mnist_xy, mnist_loss
 from digit_sgd.neural_net import simple_net
 from digit_sgd.minibatch import train_epoch, validate_epoch, batch_accuracy, MiniLearner, BasicOptim
-from digit_sgd.speed import TensorLoader, median_time, bare_epoch
+from digit_sgd.speed import TensorLoader, median_time, bare_epoch, torch_threads
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
@@ -64,6 +70,7 @@ RESNET_BS, RESNET_LR, RESNET_EPOCHS = 256, 0.02, 2   # lesson 6's batch size, le
 FASTAI_LR = 0.1                   # the book's fit_one_cycle(1, 0.1) for fastai's defaults
 MATMUL_N, CONV_SHAPE = 2048, (128, 64, 7, 7)   # rate probes: n x n matmul; maps of resnet18's first 64-channel convs
 RATE_REPEATS = 10
+CONV_BS, CONV_LR, CONV_THREADS = 256, 0.01, 2   # lesson 7's convnet: batch size, peak rate (one epoch at it), threads
 
 
 def bound_time(model, loss_func, data, bs, repeats, device):
@@ -148,6 +155,56 @@ def epoch_flops(model, loss_func, batch, vbatch, n_train, n_valid):
     with torch.no_grad(), FlopCounterMode(display=False) as fc: model(vxb)
     model.zero_grad()
     return per_image, per_image*n_train + fc.get_total_flops()/len(vxb)*n_valid
+
+
+def conv_rates(model, xb):
+    "Each convolution of `model`, alone, on the maps it sees for the batch `xb`: FLOPs per image and GFLOP/s (fwd + bwd)."
+    rows, h = [], xb
+    for layer in model:
+        if isinstance(layer, nn.Conv2d):
+            maps = h.detach().requires_grad_(len(rows) > 0)   # the first convolution sees the images: no input grad
+            g = torch.randn_like(layer(maps))
+            def step(layer=layer, maps=maps, g=g):
+                maps.grad = layer.weight.grad = layer.bias.grad = None   # fresh gradients each time
+                layer(maps).backward(g)
+            with FlopCounterMode(display=False) as fc: step()
+            secs = median_time(step, RATE_REPEATS, warmup=2)
+            rows.append(dict(maps=tuple(maps.shape), kernels=tuple(layer.weight.shape),
+                             flop_per_image=fc.get_total_flops()/len(xb), gflops=fc.get_total_flops()/secs/1e9))
+        with torch.no_grad(): h = layer(h)
+    return rows
+
+
+def conv_section(data, repeats, device):
+    """Lesson 7's convnet (channels_last, Adam, CONV_THREADS threads): an epoch's FLOPs, the sustained rate of each of its
+    own convolutions here, the bound (each convolution's FLOPs at its own rate, the rest at the matmul rate), and the
+    epoch's time (`MiniLearner.fit(1)`, median of `repeats`) against it."""
+    (x, y), (vx, vy) = data
+    with torch_threads(CONV_THREADS):
+        torch.manual_seed(0)
+        model = conv_net().to(device, memory_format=torch.channels_last)
+        xb, yb = x[:CONV_BS].to(device), y[:CONV_BS].to(device)
+        per_image, flops = epoch_flops(model, cross_entropy, (xb, yb), (vx[:CONV_BS].to(device), None), len(x), len(vx))
+        convs, rate_mm = conv_rates(model, xb), matmul_rate(device)
+        conv_flops = sum(r['flop_per_image'] for r in convs) * len(x)
+        bound_s = sum(r['flop_per_image']*len(x)/(r['gflops']*1e9) for r in convs) + (flops - conv_flops)/(rate_mm*1e9)
+        learn = MiniLearner(TensorLoader(x, y, CONV_BS, shuffle=True, seed=0, device=device),
+                            TensorLoader(vx, vy, 1000, device=device), model, cross_entropy,
+                            functools.partial(torch.optim.Adam, betas=(0.7, 0.9)), multiclass_accuracy, device=device)
+        epoch_s = median_time(lambda: learn.fit(1, CONV_LR, show_progress=False), repeats)
+    print(f'\nconv_net (lesson 7), per epoch on {len(x):,} training and {len(vx):,} validation images, batch size '
+          f'{CONV_BS}, {CONV_THREADS} threads, channels_last:')
+    print(f'Epoch FLOPs (FlopCounterMode): {flops/1e12:.3f} TFLOP; {per_image/1e6:.2f} MFLOP per training image '
+          f'(forward + backward), {conv_flops/flops:.0%} of the epoch in its convolutions')
+    for i, r in enumerate(convs, 1):
+        print(f"  convolution {i}: maps {r['maps']}, kernels {r['kernels']}: {r['flop_per_image']/1e6:.2f} MFLOP per "
+              f"image, sustained {r['gflops']:.1f} GFLOP/s forward + backward (median of {RATE_REPEATS})")
+    print(f'Bound (each convolution at its own rate, the rest at the matmul rate, {rate_mm:.1f} GFLOP/s): '
+          f'{bound_s:.2f} s; an epoch (MiniLearner.fit(1), median of {repeats}): {epoch_s:.2f} s, '
+          f'{epoch_s/bound_s:.1f}x the bound (target: within 3x)')
+    return dict(epoch_tflop=flops/1e12, mflop_per_image=per_image/1e6, conv_share=conv_flops/flops, convs=convs,
+                rate_matmul_gflops=rate_mm, bound_s=bound_s, epoch_s=epoch_s, epoch_over_bound=epoch_s/bound_s,
+                threads=CONV_THREADS, bs=CONV_BS, train_images=len(x), valid_images=len(vx))
 
 
 def resnet_subset(d, n):
@@ -252,6 +309,54 @@ def course_times(jobs, only=None):
         return json.loads((Path(d)/'results.json').read_text())
 
 
+ANCHOR = ROOT.parent/'shared'/'anchor'   # the book's chapter-4 notebook and its offline runner, beside the clone
+BOOK_RUN = Path('/tmp/anchor')           # where the anchor's setup.sh puts its copy, run.sh and report.py
+
+
+def book_report(text):
+    "(wall seconds, resnet18 accuracy) from what the anchor's run.sh printed (its report.py); exits if either is missing."
+    wall = re.search(r'TOTAL WALL SECONDS[^:]*:\s*([\d.]+)', text)
+    acc = re.search(r'resnet18 \(pretrained=False\)[^:]*: final accuracy = ([\d.]+)', text)
+    if not (wall and acc): sys.exit(f"The book's run printed no wall time or no resnet accuracy:\n{text[-2000:]}")
+    return float(wall.group(1)), float(acc.group(1))
+
+
+def book_run():
+    "Run the book's chapter-4 notebook offline, as ../shared/anchor sets it up: its wall time and its resnet's accuracy."
+    if not (BOOK_RUN/'run.sh').exists() or not Path('/tmp/anchor-venv/bin/papermill').exists():
+        print("Setting up the book's notebook (../shared/anchor/setup.sh: a venv in /tmp/anchor-venv, once)...")
+        subprocess.run(['bash', str(ANCHOR/'setup.sh')], check=True, capture_output=True)
+    return book_report(subprocess.run(['bash', str(BOOK_RUN/'run.sh')], capture_output=True, text=True).stdout)
+
+
+def resnet_accuracy(course):
+    "The accuracy lesson 6 recorded for its resnet18 in a course run's results."
+    return next(m['accuracy'] for m in course['models'] if m['lesson'] == '06_neural_net' and 'resnet18' in m['model'])
+
+
+def side_by_side(runs, jobs):
+    """`runs` pairs, each our chapter (the course runner) and right after it the book's chapter-4 notebook: both wall
+    times, their ratio and both resnets' accuracies, then the median and the spread of each."""
+    import pandas as pd
+    if not (ANCHOR/'setup.sh').exists(): sys.exit(f'--side-by-side needs the book\'s notebook in {ANCHOR}: not found.')
+    rows = []
+    for i in range(runs):
+        ours = course_times(jobs, CHAPTER)
+        book_s, book_acc = book_run()
+        rows.append(dict(ours_s=ours['total_seconds'], book_s=book_s, ratio=ours['total_seconds']/book_s,
+                         ours_resnet=resnet_accuracy(ours), book_resnet=book_acc))
+        print(f"pair {i + 1}: ours {rows[-1]['ours_s']:.1f} s, the book's {book_s:.1f} s, ratio {rows[-1]['ratio']:.2f}; "
+              f"resnet accuracy ours {rows[-1]['ours_resnet']:.4f}, the book's {book_acc:.4f}", flush=True)
+    t = pd.DataFrame(rows)
+    print(f"\nSide by side, {runs} pairs on this machine (our chapter: {CHAPTER} under tools/run_course.py; then the "
+          "book's chapter-4 notebook under papermill):")
+    print(t.agg(['median', 'min', 'max']).to_string(float_format=lambda v: f'{v:.4f}' if v < 1.5 else f'{v:.1f}'))
+    print(f"ours over the book's: median {t['ratio'].median():.2f}, from {t['ratio'].min():.2f} to "
+          f"{t['ratio'].max():.2f} (target: at most 0.5); our resnet at least as accurate in "
+          f"{(t['ours_resnet'] >= t['book_resnet']).sum()} of {runs} pairs")
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--repeats', type=int, default=5, help='timed epochs per measurement (median reported)')
@@ -262,8 +367,14 @@ def main(argv=None):
     ap.add_argument('--no-resnet', action='store_true', help='skip the resnet18 section')
     ap.add_argument('--compile', action='store_true',
                     help="also time resnet18's training step under torch.compile (compiling takes a while)")
+    ap.add_argument('--side-by-side', type=int, metavar='N', help="only run N pairs: our chapter, then the book's "
+                    'chapter-4 notebook from ../shared/anchor right after it; prints both times, ratios, accuracies')
     ap.add_argument('--json', help='also write the figures to this file')
     a = ap.parse_args(argv)
+    if a.side_by_side is not None:
+        rows = side_by_side(a.side_by_side, a.jobs)
+        if a.json: Path(a.json).write_text(json.dumps(dict(side_by_side=rows), indent=1))
+        return
     if a.resnet_images is not None and a.resnet_images < 8: ap.error('--resnet-images needs at least 8 images')
 
     import pandas as pd
@@ -304,6 +415,7 @@ def main(argv=None):
           'per-epoch time, milliseconds, and ratios to the bound:')
     print(ten.to_string(float_format=lambda v: f'{v:.1f}'))
     fig.update(ten_digits=ten.reset_index().to_dict('records'))
+    fig['conv_net'] = conv_section(ten_data, a.repeats, device)
 
     if not a.no_resnet: fig['resnet18'] = resnet_section(d, a.resnet_images, device)
     if a.compile:

@@ -14,8 +14,9 @@ import pandas as pd
 from fastai.torch_core import default_device
 from fastcore.basics import patch
 from fastprogress.fastprogress import master_bar, progress_bar
-from .checks import (checked, check_lr, check_count, check_finite_loss, check_finite_preds, check_same_shape,
-                              check_some_items, check_params, check_module, check_optimizer, warn_if_saturated)
+from .checks import (checked, check_lr, check_lr_or_schedule, check_count, check_finite_loss,
+                              check_finite_preds, check_same_shape, check_some_items, check_params, check_module,
+                              check_optimizer, warn_if_saturated)
 
 # %% ../nbs/05_minibatch.ipynb #864f03b2
 def calc_grad(xb:Tensor, # A batch of inputs
@@ -195,26 +196,29 @@ def _set_lr(opt, lr:float):
 
 # %% ../nbs/05_minibatch.ipynb #e9614104
 @patch
-@checked(epochs=check_count, lr=check_lr)
+@checked(epochs=check_count, lr=check_lr_or_schedule)
 def fit(self:MiniLearner,
         epochs:int, # Number of passes over the training data
-        lr:float, # Learning rate for the optimizer
+        lr:float|Callable, # Learning rate; or a schedule: the share of this `fit` done (0 to 1) -> rate
         show_progress:bool=True, # Show progress bars for the epochs and the batches
         table:bool=True, # With the bars, write one row of results per epoch (else one line at the end)
        ):
-    "Train for `epochs` epochs at learning rate `lr`, adding one row per epoch to `history`."
-    self.lr = lr
+    "Train for `epochs` epochs at learning rate `lr` (a schedule: set before each step), a row per epoch in `history`."
+    sched = lr if callable(lr) else lambda pct: lr       # a fixed rate: a schedule that never changes
+    self.lr = sched(0)
     if self.opt is None: self.opt = self.opt_func(self.model.parameters(), self.lr)
-    else: _set_lr(self.opt, self.lr)
     names = ['epoch', 'train_loss', 'valid_loss', getattr(self.metric, '__name__', 'metric'), 'seconds']
     mb = master_bar(range(epochs)) if show_progress else range(epochs)
     rows = show_progress and table      # one row of results per epoch
     if rows: mb.write(names, table=True)
     self.model.train()
-    for _ in mb:
+    steps = epochs * len(self.train_dl)
+    for e in mb:
         start, loss_sum, count = time.perf_counter(), 0., 0
         batches = progress_bar(self.train_dl, parent=mb) if show_progress else self.train_dl
         for i, (xb, yb) in enumerate(batches):
+            self.lr = sched((e*len(self.train_dl) + i) / steps)   # this step's rate
+            _set_lr(self.opt, self.lr)
             loss_sum += self.one_batch(xb, yb, i) * len(yb)
             count += len(yb)
         check_some_items(count, 'the training DataLoader')

@@ -68,6 +68,12 @@ def test_benchmark_prints_and_saves_per_epoch_figures(benchmark, tmp_path, capsy
     for row in ten.values():
         assert all(row[k] > 0 for k in ['(c) fast ms', '(e) MiniLearner ms', '(d) bound ms'])
         assert abs(row['e/d'] - row['(e) MiniLearner ms']/row['(d) bound ms']) < 1e-9
+    conv = figs['conv_net']
+    assert 'conv_net (lesson 7)' in stdout and 'x the bound (target: within 3x)' in stdout
+    assert (conv['train_images'], conv['valid_images']) == (9*MNIST_PER_FOLDER, MNIST_PER_FOLDER)
+    assert [c['kernels'] for c in conv['convs']] == [[24, 1, 5, 5], [32, 24, 3, 3]]       # its two convolutions
+    assert all(c['gflops'] > 0 and c['flop_per_image'] > 0 for c in conv['convs']) and 0.5 < conv['conv_share'] < 1
+    assert abs(conv['epoch_over_bound'] - conv['epoch_s']/conv['bound_s']) < 1e-9 and conv['bound_s'] > 0
     res = figs['resnet18']
     assert 'resnet18 (not pretrained)' in stdout and "fastai's defaults take" in stdout
     assert (res['train_images'], res['valid_images']) == (RESNET_IMAGES, RESNET_IMAGES//4)

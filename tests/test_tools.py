@@ -74,18 +74,21 @@ def test_runner_starts_the_slowest_first(tmp_path):
     assert [p.name for p in run_course.longest_first(nbs, tmp_path/'missing.json')] == ['06_b.ipynb', '02_c.ipynb', '01_a.ipynb']
 
 
-def test_runner_keeps_the_longest_for_last(tmp_path):
-    nbs = [tmp_path/n for n in ('01_a.ipynb', '06_b.ipynb', '02_c.ipynb')]
+def test_runner_keeps_the_slow_notebooks_for_last_each_alone(tmp_path):
+    nbs = [tmp_path/n for n in ('01_a.ipynb', '06_b.ipynb', '02_c.ipynb', '07_d.ipynb')]
     slow = nbformat.v4.new_notebook(); slow.cells = [nbformat.v4.new_code_cell('#| slow\nx = 1')]
-    nbformat.write(slow, nbs[1]); [nbformat.write(nbformat.v4.new_notebook(), p) for p in (nbs[0], nbs[2])]
+    for i, p in enumerate(nbs): nbformat.write(slow if i % 2 else nbformat.v4.new_notebook(), p)
     prev = tmp_path/'results.json'
-    prev.write_text(json.dumps({'notebooks': [{'notebook': '01_a.ipynb', 'seconds': 50}, {'notebook': '06_b.ipynb', 'seconds': 9}]}))
-    others, last = run_course.split_off_longest(nbs, prev)   # 01_a took longest, but only 06_b has slow cells
-    assert last.name == '06_b.ipynb' and [p.name for p in others] == ['01_a.ipynb', '02_c.ipynb']
-    others, last = run_course.split_off_longest(nbs, tmp_path/'missing.json')   # a first run
-    assert last.name == '06_b.ipynb' and [p.name for p in others] == ['02_c.ipynb', '01_a.ipynb']
-    assert run_course.split_off_longest([nbs[0], nbs[2]], prev)[1] is None   # no slow cells: nothing set apart
-    assert run_course.split_off_longest(nbs[1:2], prev)[1] is None           # a single notebook
+    prev.write_text(json.dumps({'notebooks': [{'notebook': '01_a.ipynb', 'seconds': 50},
+                                              {'notebook': '06_b.ipynb', 'seconds': 9}]}))
+    others, alone = run_course.split_off_slow(nbs, prev)   # 01_a took longest, but only 06_b and 07_d have slow cells
+    assert [p.name for p in alone] == ['06_b.ipynb', '07_d.ipynb']
+    assert [p.name for p in others] == ['01_a.ipynb', '02_c.ipynb']
+    others, alone = run_course.split_off_slow(nbs, tmp_path/'missing.json')   # a first run: later lessons first
+    assert [p.name for p in alone] == ['07_d.ipynb', '06_b.ipynb']
+    assert [p.name for p in others] == ['02_c.ipynb', '01_a.ipynb']
+    assert run_course.split_off_slow([nbs[0], nbs[2]], prev)[1] == []   # no slow cells: nothing set apart
+    assert run_course.split_off_slow(nbs[1:2], prev) == ([nbs[1]], [])  # a single notebook
 
 
 def test_runner_reads_a_kernels_peak_memory():

@@ -4,9 +4,9 @@ results the lessons recorded (each model's validation accuracy and training time
 
 Usage: python tools/run_course.py [--jobs 2] [--inplace] [--only TEXT[,TEXT...]] [--check-lessons]
 New lessons are picked up by name: every `nbs/NN_*.ipynb` (NN = digits) runs, in name order.
-Schedule: of the notebooks with slow cells (long training), the one that took longest last time waits until all the
-others are done, `--jobs` at a time with a share of the cores each, and then runs alone, with PyTorch's default
-thread count, as when it is run on its own.
+Schedule: the notebooks with slow cells (long training) wait until all the others are done, `--jobs` at a time with a
+share of the cores each, and then run alone, one after another (the longest last time first), with PyTorch's default
+thread count, as when each is run on its own: their training times and their numbers are those a learner gets.
 The table says, for each model, whether the committed lesson shows the same accuracy (its saved outputs hold the
 number to 4 decimals); --check-lessons makes any difference an error, for the machine the lessons were recorded on.
 """
@@ -47,14 +47,13 @@ def longest_first(nbs: list, previous: Path) -> list:
     return sorted(nbs, key=lambda p: (last.get(p.name, 0), has_slow_cells(p), p.name), reverse=True)
 
 
-def split_off_longest(nbs: list, previous: Path) -> tuple:
-    """(the others, longest first; the notebook to run last, alone, on every core): of those with slow cells, the one
-    that took longest last time (the last in name order when none has a time). With a single notebook, or none with
-    slow cells, nothing is set apart."""
+def split_off_slow(nbs: list, previous: Path) -> tuple:
+    """(the others, longest first; the notebooks to run alone afterwards, on every core, one at a time): those with
+    slow cells, longest first (by the last run's times; on a first run, later lessons first). With a single notebook
+    nothing is set apart."""
     order = longest_first(nbs, previous)
-    slow = [p for p in order if has_slow_cells(p)]
-    if len(order) < 2 or not slow: return order, None
-    return [p for p in order if p != slow[0]], slow[0]
+    slow = [p for p in order if has_slow_cells(p)] if len(order) > 1 else []
+    return [p for p in order if p not in slow], slow
 
 
 def thread_note(env: dict) -> str:
@@ -146,19 +145,20 @@ def main(argv=None):
     out = Path(a.out); (out/'executed').mkdir(parents=True, exist_ok=True)
     results_dir = Path(tempfile.mkdtemp(prefix='results-', dir=out))
     jobs = max(1, min(a.jobs, len(nbs)))   # no more parallel slots than notebooks
-    # one at a time: course order; in parallel, the longest notebook last, alone, with every core (see the docstring)
-    order, last = split_off_longest(nbs, out/'results.json') if jobs > 1 else (nbs, None)
+    # one at a time: course order; in parallel, those with slow cells last, each alone, with every core (see above)
+    order, alone = split_off_slow(nbs, out/'results.json') if jobs > 1 else (nbs, [])
     jobs = max(1, min(jobs, len(order)))
     env, solo_env = kernel_env(results_dir, jobs), kernel_env(results_dir, 1)
     print(f"Running {plural(len(order), 'notebook')}, {jobs} at a time ({thread_note(env)} each), slow cells included"
-          + (f"; then {last.name} alone ({thread_note(solo_env)})" if last else '') + '...', flush=True)
+          + (f"; then {', '.join(p.name for p in alone)}, each alone ({thread_note(solo_env)})" if alone else '')
+          + '...', flush=True)
     t0 = time.perf_counter()
     def _one(p, env=env):
         r = run_notebook(p, out/'executed', env, a.inplace, a.timeout)
         print(f"  {'ok  ' if r['error'] is None else 'FAIL'} {r['notebook']:<28} {r['seconds']:6.1f} s", flush=True)
         return r
     with ThreadPoolExecutor(jobs) as ex: done = dict(zip(order, ex.map(_one, order)))
-    if last: done[last] = _one(last, solo_env)
+    for p in alone: done[p] = _one(p, solo_env)
     runs = [done[p] for p in nbs]  # reported in course order
     total = time.perf_counter() - t0
 

@@ -4,13 +4,15 @@
 
 # %% auto #0
 __all__ = ['check_one_number', 'check_tracks_grad', 'check_positive', 'check_coefficients', 'check_linear', 'check_module',
-           'check_optimizer', 'check_same_rows', 'check_shuffle_or_orders', 'check_order', 'check_indexed_loader']
+           'check_optimizer', 'check_lr_or_schedule', 'check_same_rows', 'check_shuffle_or_orders', 'check_order',
+           'check_indexed_loader']
 
 # %% ../../nbs/00_checks.models.ipynb #ebe39903
 import numbers
+from typing import Callable
 import torch
 from torch import Tensor, nn
-from .core import caller, check_tensor
+from .core import caller, check_tensor, check_lr
 
 # %% ../../nbs/00_checks.models.ipynb #09be85ce
 def check_one_number(out, # What a function `f` returned
@@ -83,6 +85,15 @@ def check_optimizer(self, # A learner, with an `opt` that stays `None` until `fi
                    ) -> None:
     "Raise a clear error unless the learner has an optimizer yet."
     if self.opt is None: raise ValueError(f"{caller()}: there is no optimizer yet; fit(epochs, lr) makes it.")
+
+# %% ../../nbs/00_checks.models.ipynb #0c2a5ffa
+def check_lr_or_schedule(lr, # A learning rate, or a function from the share of training done (0 to 1) to one
+                         name:str='lr', # Its argument name, for the message
+                        ) -> float|Callable:
+    "A number checked by `check_lr`; a schedule as it is, if its rates at the start and at the end pass `check_lr`."
+    if not callable(lr): return check_lr(lr, name)
+    for pct in (0, 1): check_lr(lr(pct), f'{name}({pct})')
+    return lr
 
 # %% ../../nbs/00_checks.models.ipynb #df21c9f6
 def check_same_rows(x, # Inputs, one row per item

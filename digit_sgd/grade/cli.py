@@ -83,10 +83,10 @@ def lesson_job(path:Path, stem:str, edition, record:dict, cwd:Path) -> tuple:
     cells = [dict(cell_type=c.cell_type, source=c.source) for c in nb.cells]
     exs = exercise_cells(nb.cells)
     run, at = plan(cells, [e['answer'] for e in exs])
-    module = re.search(r'digit_sgd\.practice\.(\w+)', ''.join(run)).group(1)
+    modules = list(dict.fromkeys(re.findall(r'digit_sgd\.practice\.(\w+)', ''.join(run))))   # its checkers' modules
     exercises = [dict(exercise=e['exercise'], answer=at[e['answer']], **dict(zip(('checker', 'args'),
                                                                               check_call(nb.cells, e)))) for e in exs]
-    job = dict(key=f'{stem}/{shown(path.name)}', cwd=str(cwd), module=module, exercises=exercises, cells=run,
+    job = dict(key=f'{stem}/{shown(path.name)}', cwd=str(cwd), modules=modules, exercises=exercises, cells=run,
                teacher=min(at.values()))   # the cells before the first answer: the edition's imports
     return job, notes
 

@@ -22,10 +22,10 @@ def _alarm(seconds:float):
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001) if seconds else 0)
 
 # %% ../../nbs/87_grade.worker.ipynb #eb298b11
-def fresh_checkers(module:str, package:str='digit_sgd') -> dict:
-    """The checkers (`check_*`) of `package.practice.module` in a second copy of `package` loaded under another name:
-    patches that learner code makes to `digit_sgd.practice.*` (to `Verdict`, `is_blank`, `expect_close`...) do not
-    reach them. Call it before any learner code runs."""
+def fresh_checkers(modules:list, package:str='digit_sgd') -> dict:
+    """The checkers (`check_*`) of each `package.practice.<module>` in `modules`, from a second copy of `package` loaded
+    under another name: patches that learner code makes to `digit_sgd.practice.*` (to `Verdict`, `is_blank`,
+    `expect_close`...) do not reach them. Call it before any learner code runs."""
     spec = importlib.util.find_spec(package)
     name = f'_grader_{secrets.token_hex(8)}'
     copy = importlib.util.spec_from_file_location(name, spec.origin,
@@ -33,7 +33,8 @@ def fresh_checkers(module:str, package:str='digit_sgd') -> dict:
     pkg = importlib.util.module_from_spec(copy)
     sys.modules[name] = pkg
     copy.loader.exec_module(pkg)
-    checkers = vars(importlib.import_module(f'{name}.practice.{module}'))
+    checkers = {k: f for m in modules
+                for k, f in vars(importlib.import_module(f'{name}.practice.{m}')).items()}
     for k in [k for k in sys.modules if k == name or k.startswith(name + '.')]:
         del sys.modules[k]   # out of reach by name
     return {k: f for k, f in checkers.items() if k.startswith('check_') and callable(f)}
@@ -105,7 +106,7 @@ def _child(job:dict, w:int, r:int, budget:float, memory_mib:int):
         resource.setrlimit(resource.RLIMIT_AS, (vm + (memory_mib << 20),) * 2)
         signal.signal(signal.SIGALRM, _on_alarm)
         os.chdir(job['cwd'])
-        checkers = fresh_checkers(job['module'])
+        checkers = fresh_checkers(job['modules'])
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
         cfg = Config(); cfg.HistoryManager.enabled = False
