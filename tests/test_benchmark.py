@@ -100,3 +100,14 @@ def test_the_redraw_benchmark_moves_every_slider_and_prints_each_explorers_figur
     out = capsys.readouterr().out
     assert re.search(r'03_toy\.ipynb\s+dots\s+5\s+\d+\s+\d+\n', out), out   # 4 positions, then back: 5 redraws
     assert worst > 0 and f'slowest redraw: {worst:.0f} ms (target: 200 ms)' in out
+
+
+def test_the_side_by_side_mode_reads_the_books_report_and_our_resnet(benchmark):
+    report = ("TOTAL WALL SECONDS (run.sh, papermill end to end): 157.3\n"
+              "  [339] resnet18 (pretrained=False), fit_one_cycle(1, 0.1): final accuracy = 0.994603  (epochs: 1)\n")
+    assert benchmark.book_report(report) == (157.3, 0.994603)
+    with pytest.raises(SystemExit, match="no wall time or no resnet accuracy"): benchmark.book_report(report[:60])
+    course = {'models': [{'lesson': '06_neural_net', 'model': 'simple_net 784-30-1', 'accuracy': 0.98},
+                         {'lesson': '06_neural_net', 'model': 'resnet18 (not pretrained), two epochs', 'accuracy': 0.997}]}
+    assert benchmark.resnet_accuracy(course) == 0.997
+    assert benchmark.ANCHOR.name == 'anchor' and benchmark.ANCHOR.parent.name == 'shared'   # ../shared/anchor
