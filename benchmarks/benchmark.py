@@ -12,12 +12,13 @@ PNGs, and from the cache), and per-epoch times for lesson 7's ten-class models o
 and 6,000 validation images): (c) the fast path, (e) `MiniLearner.fit(1)` over it as the lesson trains, and (d)
 the bound. Then lesson 7's convnet (`conv_net`, channels_last, Adam, 2 threads): its epoch's FLOPs, the sustained
 rate of each of its own convolutions here (forward + backward, on the maps it sees), the bound (each convolution's
-FLOPs at its own rate, the rest at the matmul rate) and an epoch's time against it. Then lesson 6's resnet18 (not pretrained, `fit_one_cycle(RESNET_EPOCHS, RESNET_LR)`, batch size RESNET_BS,
-batches from a `TensorLoader`; time per epoch) against what this machine could do and against fastai's defaults:
+FLOPs at its own rate, the rest at the matmul rate) and an epoch's time against it. Then lesson 6's resnet18 (not pretrained, trimmed by `trim_convs` to the
+kernel positions that land on pixels, channels_last, `fit_one_cycle(RESNET_EPOCHS, RESNET_LR)`, batch size RESNET_BS, batches from a
+`TensorLoader`; time per epoch) against what this machine could do and against fastai's defaults:
 the machine's
 sustained fp32 rate (GFLOP/s, median of timed runs: a 2048x2048 matrix multiply, and a 64->64 channel 3x3
 convolution on the (128, 64, 7, 7) maps resnet18's body sees on our 28x28 digits, forward + backward); the epoch's
-FLOPs (counted by `FlopCounterMode` on one training and one validation batch, scaled to the epoch); the bound (those
+FLOPs (counted by `FlopCounterMode` on one training and one validation batch of the trimmed model, scaled to the epoch); the bound (those
 FLOPs at the faster rate); our epoch's wall time and accuracy; and fastai's defaults (`ImageDataLoaders.from_folder`,
 PNGs decoded per item, batch size 64, its worker processes, `fit_one_cycle(1, 0.1)`), with their ratios.
 `--resnet-images N` trains both resnets on the first N/2 3s and first N/2 7s only (the same images for both; fastai's
@@ -45,7 +46,7 @@ from digit_sgd.ten_digits import cross_entropy, multiclass_accuracy, conv_net
 from digit_sgd.loss import mnist_xy, mnist_loss
 from digit_sgd.neural_net import simple_net
 from digit_sgd.minibatch import train_epoch, validate_epoch, batch_accuracy, MiniLearner, BasicOptim
-from digit_sgd.speed import TensorLoader, median_time, bare_epoch, torch_threads
+from digit_sgd.speed import TensorLoader, median_time, bare_epoch, torch_threads, trim_convs
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
@@ -246,6 +247,8 @@ def resnet_section(d, n, device):
     dls = DataLoaders(TensorLoader(rgb(x), y.view(-1).long(), RESNET_BS, shuffle=True, seed=42, device=device),
                       TensorLoader(rgb(vx), vy.view(-1).long(), 512, device=device))
     learn = vision_learner(dls, resnet18, pretrained=False, loss_func=F.cross_entropy, metrics=accuracy, n_out=2)
+    trim_convs(learn.model.to(device), rgb(vx[:1]).to(device))   # as lesson 6 does
+    learn.model.to(memory_format=torch.channels_last)
     ours_s, ours_acc = timed_fit(learn, RESNET_LR, RESNET_EPOCHS)
     set_seed(42, reproducible=True)
     fdls = fastai_dls(None if n is None else files)
@@ -263,7 +266,7 @@ def resnet_section(d, n, device):
     print(f'Epoch FLOPs (FlopCounterMode): {flops/1e12:.3f} TFLOP; {per_image/1e9:.3f} GFLOP per training image '
           f'(forward + backward), plus forward passes over the validation images')
     print(f'Bound: the epoch at the faster rate, {bound_s:.1f} s')
-    print(f'Ours (lesson 6): TensorLoader batches of {RESNET_BS}, fit_one_cycle({RESNET_EPOCHS}, {RESNET_LR}), time '
+    print(f'Ours (lesson 6): trimmed, channels_last, TensorLoader batches of {RESNET_BS}, fit_one_cycle({RESNET_EPOCHS}, {RESNET_LR}), time '
           f'per epoch. fastai defaults (the book): from_folder, PNGs decoded per item, batch size {fdls.train.bs}, '
           f'{workers} worker processes, fit_one_cycle(1, {FASTAI_LR})'
           + ('' if n is None else " (from_folder's DataBlock on the subset's files)"))

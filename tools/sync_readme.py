@@ -18,7 +18,7 @@ def render_readme(index: Path = ROOT/'nbs'/'index.ipynb') -> str:
     parts = [c.source.strip() for c in nb.cells if c.cell_type == 'markdown']
     text = '\n\n'.join(parts) + '\n'
     # notebook links are relative to nbs/ on the docs site; from the repository root they live in nbs/
-    return HEADER + re.sub(r'\]\((\d\d_[\w.-]+\.ipynb)\)', r'](nbs/\1)', text)   # 71_practice.pixels.ipynb too
+    return HEADER + re.sub(r'\]\((\d\d_[\w.-]+\.ipynb(?:#[\w-]+)?)\)', r'](nbs/\1)', text)   # 71_practice.pixels.ipynb, #anchors too
 
 
 if __name__ == '__main__':
