@@ -155,6 +155,7 @@ def trim_conv(conv:nn.Conv2d, # A convolution that pads with zeros (changed in p
              ) -> nn.Conv2d:
     "`conv` cut to the kernel positions that land on a pixel of a `size` map: the same outputs for less arithmetic."
     (a, b), (c, d) = map(kept_taps, conv.kernel_size, conv.padding, conv.stride, size)
+    if (b - a, d - c) == conv.kernel_size: return conv        # every position lands on a pixel: nothing to drop
     conv.weight = nn.Parameter(conv.weight.detach()[:, :, a:b, c:d].clone(), conv.weight.requires_grad)
     conv.kernel_size, conv.padding = (b - a, d - c), (conv.padding[0] - a, conv.padding[1] - c)
     conv.register_forward_pre_hook(partial(check_map_size, size=size))
